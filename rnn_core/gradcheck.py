@@ -1,0 +1,72 @@
+"""Central-difference gradient checks (float64), small enough for the app to run and show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """max over entries of |a - n| / max(|a| + |n|, 1e-8) (cs231n's measure); 0 for empty."""
+    a, n = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-8)))
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, indices, eps: float = 1e-6):
+    """d f / d x at the given flat indices, by central differences. `x` is perturbed in place
+    and restored; `f` must read it."""
+    flat = x.reshape(-1)  # a view: x must be contiguous
+    if not np.shares_memory(flat, x):
+        raise ValueError("x: expected a contiguous array (perturbed in place), got a copy")
+    grads = np.empty(len(indices), dtype=np.float64)
+    for n, i in enumerate(indices):
+        old = flat[i]
+        flat[i] = old + eps
+        f_plus = f()
+        flat[i] = old - eps
+        f_minus = f()
+        flat[i] = old
+        grads[n] = (f_plus - f_minus) / (2 * eps)
+    return grads
+
+
+def sample_indices(size: int, max_entries: int | None, rng: np.random.Generator) -> np.ndarray:
+    """All flat indices, or `max_entries` of them drawn without replacement."""
+    if max_entries is None or size <= max_entries:
+        return np.arange(size)
+    return np.sort(rng.choice(size, size=max_entries, replace=False))
+
+
+def check_rnn_gradients(rnn, x, h0=None, seed: int = 0, max_entries: int | None = 20,
+                        eps: float = 1e-6) -> dict[str, float]:
+    """Largest relative error between `rnn.backward` and central differences, per tensor.
+
+    The loss is L = sum(output * G1) + sum(h_n * G2) with G1, G2 drawn from `seed`, so every
+    output and final state matters. `max_entries` entries of each tensor are checked (all when
+    None). The RNN must be float64. Returns {name: error} for every parameter, "input", "h0".
+    """
+    if rnn.dtype != np.float64:
+        raise ValueError(f"dtype: expected a float64 RNN for a gradient check, got {rnn.dtype}")
+    rng = np.random.default_rng(seed)
+    x = np.array(x, dtype=np.float64)  # own copies: they are perturbed in place
+    out, h_n = rnn.forward(x, h0)
+    h0 = np.zeros_like(h_n) if h0 is None else np.array(h0, dtype=np.float64)
+    G1, G2 = rng.standard_normal(out.shape), rng.standard_normal(h_n.shape)
+    analytic = rnn.backward(G1, G2)
+
+    def loss() -> float:
+        o, hn = rnn.forward(x, h0)
+        return float(np.sum(o * G1) + np.sum(hn * G2))
+
+    tensors = dict(rnn.params)
+    tensors["input"], tensors["h0"] = x, h0
+    errors = {}
+    for name, arr in tensors.items():
+        idx = sample_indices(arr.size, max_entries, rng)
+        numeric = numerical_gradient(loss, arr, idx, eps)
+        errors[name] = relative_error(analytic[name].reshape(-1)[idx], numeric)
+    rnn.forward(x, h0)  # leave the cache as the caller's forward left it
+    return errors

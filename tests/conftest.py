@@ -1,0 +1,59 @@
+"""Shared test settings: optional oracles (torch, the browser) skip with a reason, or fail when
+CI requires them (REQUIRE_TORCH=1, REQUIRE_BROWSER=1)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Machines differ in speed; a property test is about values, not time.
+settings.register_profile("project", deadline=None, max_examples=60,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _required(var: str) -> bool:
+    return os.environ.get(var, "") not in ("", "0")
+
+
+def torch_or_skip():
+    """Import torch, or skip (fail under REQUIRE_TORCH=1) with the reason."""
+    if importlib.util.find_spec("torch") is None:
+        reason = "torch is not installed (pip install torch==2.13.0 for the parity tests)"
+        if _required("REQUIRE_TORCH"):
+            pytest.fail(f"REQUIRE_TORCH=1 but {reason}")
+        pytest.skip(reason)
+    import torch
+
+    return torch
+
+
+def browser_or_skip() -> None:
+    """Skip (fail under REQUIRE_BROWSER=1) when Playwright or Chromium is missing."""
+    problems = []
+    if importlib.util.find_spec("playwright") is None:
+        problems.append("playwright is not installed (pip install -r requirements-dev.txt)")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        problems.append(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    if problems:
+        reason = "; ".join(problems)
+        if _required("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def torch():
+    return torch_or_skip()
