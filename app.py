@@ -1,8 +1,21 @@
-"""RNN Explorer: landing page (placeholder until the shared frame lands)."""
+"""RNN Explorer: the landing page. What the app is, the two equations, and the views."""
 
 import streamlit as st
 
-st.set_page_config(page_title="RNN Explorer", layout="wide")
-st.title("RNN Explorer")
-st.latex(r"h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})")
-st.latex(r"o_t = W_{ho} h_t + b_{ho}")
+import ui
+
+cfg = ui.frame("")
+st.title(ui.t("app.title"))
+st.markdown(ui.t("app.tagline"))
+st.subheader(ui.t("app.equations"))
+st.latex(r"h_t = \tanh\left(W_{ih}\, x_t + b_{ih} + W_{hh}\, h_{t-1} + b_{hh}\right)")
+st.latex(r"o_t = W_{ho}\, h_t + b_{ho}")
+st.markdown(ui.t("app.equations_note"))
+st.subheader(ui.t("app.views"))
+for page, nav, view in ui.VIEWS:
+    if page:
+        st.page_link(page, label=f"**{ui.t(nav)}**: {ui.t(view)}")
+    else:
+        st.markdown(f"**{ui.t(nav)}** ({ui.t('app.coming')}): {ui.t(view)}")
+st.info(ui.t("app.start"))
+ui.finish(cfg)

@@ -1,0 +1,179 @@
+"""Cached calls into rnn_core: one run per configuration, shared read-only across sessions.
+
+`st.cache_resource` keeps one object per key and hands every session the same one, so every
+array in it is made read-only: a page that tried to write into a cached array would raise
+instead of changing another learner's numbers.
+
+Axes: T time, B batch, D input features, H hidden, O outputs, L layers, K directions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import rnn_core
+from rnn_core import analysis, sequences
+
+from .config import Config
+from .data_input import parse_numbers
+
+PERTURBATION = 1e-3  # size of the nudge to h0 for the fading-memory run
+
+
+def _frozen(a) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class LayerRun:
+    """One layer-direction of a run, in sequence time order. Arrays (T, B, H) unless noted.
+
+    ih = W_ih x_t, hh = W_hh h_prev, b_ih and b_hh (H,), pre = a_t, h = h_t,
+    h_prev = the state step t read (h_{t-1}, or h_{t+1} in the reverse direction), x (T, B, D_l).
+    """
+
+    layer: int
+    direction: int
+    reverse: bool
+    x: np.ndarray
+    ih: np.ndarray
+    hh: np.ndarray
+    b_ih: np.ndarray
+    b_hh: np.ndarray
+    pre: np.ndarray
+    h: np.ndarray
+    h_prev: np.ndarray
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything the views draw for one configuration (sample 0 unless an axis B remains)."""
+
+    cfg: Config
+    x: np.ndarray  # (T, B, D)
+    step_labels: tuple | None  # a label per step (the characters of a text), or None
+    vocab: tuple | None  # the text's characters, feature i of x
+    params: dict  # the RNN's parameters under torch's names
+    head: dict  # the output layer: "weight" (O, K*H), "bias" (O,)
+    layers: tuple  # layers[l][k] -> LayerRun
+    output: np.ndarray  # (T, B, K*H): the top layer's states, both directions
+    h_n: np.ndarray  # (L*K, B, H)
+    logits: np.ndarray  # (T, B, O): o_t = W_ho h_t + b_ho
+    probs: np.ndarray  # (T, B, O): softmax(o_t)
+    saturation: np.ndarray  # (T,): fraction of |h| > 0.95 in the top layer, sample 0
+    pca: np.ndarray  # (T, 2): the top layer's states on their first two principal components
+    pca_explained: np.ndarray  # (2,) explained variance ratio
+    distance: np.ndarray  # (T,): |h_t - h'_t| for h'_0 = h_0 + a nudge of PERTURBATION
+    nonfinite_step: int | None  # first step whose state holds inf or NaN, or None
+    radius_before: float  # W_hh's spectral radius (layer 0) as drawn
+    radius_after: float  # and as used
+
+    @property
+    def T(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def D(self) -> int:
+        return self.x.shape[2]
+
+
+def make_input(cfg: Config, upload: np.ndarray | None = None):
+    """x (T, B, D), the step labels and the vocabulary for a configuration.
+
+    Text, numbers and uploads set T and D; generated signals use the configured sizes.
+    """
+    B = cfg.batch_size
+    if cfg.source == "text":
+        x2, vocab = sequences.one_hot_text(cfg.text)  # (T, V)
+        labels = tuple("␣" if c == " " else ("⏎" if c == "\n" else c) for c in cfg.text)
+        return np.repeat(x2[:, None, :], B, axis=1), labels, tuple(vocab)
+    if cfg.source == "numbers":
+        x2 = parse_numbers(cfg.numbers)  # (T, D)
+        return np.repeat(x2[:, None, :], B, axis=1), None, None
+    if cfg.source == "csv":
+        if upload is None:
+            raise ValueError("source 'csv': expected uploaded data, got none")
+        return np.repeat(np.asarray(upload, np.float64)[:, None, :], B, axis=1), None, None
+    x = sequences.generate(cfg.source, cfg.seq_len, cfg.input_size, B, freq=cfg.freq,
+                           amplitude=cfg.amplitude, phase=cfg.phase, noise=cfg.noise,
+                           impulse_step=cfg.impulse_step, seed=cfg.seed)
+    return x, None, None
+
+
+def make_model(cfg: Config, D: int):
+    """The RNN and its output layer for a configuration and an input size D."""
+    rnn = rnn_core.RNN(D, cfg.hidden_size, cfg.num_layers, cfg.nonlinearity,
+                       bidirectional=cfg.bidirectional, seed=cfg.seed, init=cfg.init)
+    before = rnn_core.init.spectral_radius(rnn.params["weight_hh_l0"])
+    if cfg.radius > 0 and before > 0:
+        rnn.scale_recurrent(cfg.radius)
+    K = 2 if cfg.bidirectional else 1
+    head = rnn_core.Linear(K * cfg.hidden_size, cfg.output_size, seed=cfg.seed + 1)
+    return rnn, head, before
+
+
+def make_h0(cfg: Config, B: int) -> np.ndarray:
+    """h0 (L*K, B, H): zeros, N(0, 0.5^2) drawn from the seed, or a constant."""
+    K = 2 if cfg.bidirectional else 1
+    shape = (cfg.num_layers * K, B, cfg.hidden_size)
+    if cfg.h0 == "random":
+        return 0.5 * np.random.default_rng(cfg.seed + 2).standard_normal(shape)
+    if cfg.h0 == "constant":
+        return np.full(shape, cfg.h0_value)
+    return np.zeros(shape)
+
+
+def compute_run(cfg: Config, upload: np.ndarray | None = None) -> Run:
+    """Run the configuration (uncached; `run_model` is the cached face)."""
+    x, labels, vocab = make_input(cfg, upload)
+    T, B, D = x.shape
+    rnn, head, before = make_model(cfg, D)
+    h0 = make_h0(cfg, B)
+    with np.errstate(over="ignore", invalid="ignore"):
+        output, h_n = rnn.forward(x, h0)  # (T, B, K*H), (L*K, B, H)
+        layers = tuple(
+            tuple(_layer_run(rnn.trace(layer, k)) for k in range(rnn.num_directions))
+            for layer in range(cfg.num_layers))
+        logits = head.forward(output)  # (T, B, O)
+        probs = rnn_core.softmax(logits)
+        nudge = np.random.default_rng(cfg.seed + 3).standard_normal(h0.shape)
+        nudge *= PERTURBATION / max(np.linalg.norm(nudge), 1e-300)
+        output2, _ = rnn.forward(x, h0 + nudge)
+        distance = np.linalg.norm(output2[:, 0] - output[:, 0], axis=-1)  # (T,)
+    finite_rows = np.isfinite(output[:, 0]).all(axis=-1)  # (T,)
+    nonfinite = None if finite_rows.all() else int(np.argmin(finite_rows))
+    top = np.where(np.isfinite(output[:, 0]), output[:, 0], 0.0)  # (T, K*H)
+    proj, explained = analysis.pca_2d(top)
+    return Run(
+        cfg=cfg, x=_frozen(x), step_labels=labels, vocab=vocab,
+        params={k: _frozen(v) for k, v in rnn.params.items()},
+        head={k: _frozen(v) for k, v in head.params.items()},
+        layers=layers, output=_frozen(output), h_n=_frozen(h_n), logits=_frozen(logits),
+        probs=_frozen(probs), saturation=_frozen(analysis.saturation_fraction(top)),
+        pca=_frozen(proj), pca_explained=_frozen(explained), distance=_frozen(distance),
+        nonfinite_step=nonfinite, radius_before=before,
+        radius_after=rnn_core.init.spectral_radius(rnn.params["weight_hh_l0"]),
+    )
+
+
+def _layer_run(tr) -> LayerRun:
+    return LayerRun(tr.layer, tr.direction, tr.reverse, _frozen(tr.x), _frozen(tr.ih),
+                    _frozen(tr.hh), _frozen(tr.b_ih), _frozen(tr.b_hh), _frozen(tr.pre),
+                    _frozen(tr.h), _frozen(tr.h_prev))
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _cached_run(cfg: Config, upload_key: str, _upload: np.ndarray | None) -> Run:
+    del upload_key  # part of the cache key only: the upload itself is not hashed
+    return compute_run(cfg, _upload)
+
+
+def run_model(cfg: Config, upload: np.ndarray | None = None) -> Run:
+    """The cached run for `cfg` (an uploaded array is keyed by `cfg.upload`, its digest)."""
+    return _cached_run(cfg, cfg.upload if cfg.source == "csv" else "", upload
+                       if cfg.source == "csv" else None)

@@ -1,0 +1,27 @@
+"""The page-side face of the cached run: messages instead of exceptions."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .compute import Run, run_model
+from .config import Config
+from .frame import t, upload_data
+
+
+def run_or_stop(cfg: Config) -> Run:
+    """The run for `cfg`; when it cannot be made (no upload yet), say why and stop the page.
+    Overflow is shown as a warning: the charts draw the finite part."""
+    upload = upload_data() if cfg.source == "csv" else None
+    if cfg.source == "csv" and (upload is None or not cfg.upload):
+        st.info(t("err.no_upload"))
+        st.stop()
+    run = run_model(cfg, upload)
+    if run.nonfinite_step is not None:
+        st.warning(t("warn.nonfinite", step=run.nonfinite_step + 1, radius=run.radius_after))
+    else:
+        peak = float(np.max(np.abs(run.output))) if run.output.size else 0.0
+        if peak > 1e6:
+            st.warning(t("warn.large", value=peak))
+    return run

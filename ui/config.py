@@ -1,0 +1,191 @@
+"""The shared configuration: one frozen dataclass, its limits, and its URL form.
+
+No Streamlit here: `ui.frame` draws the widgets, this module says what is allowed, so the URL,
+the widgets and the tests all check values the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+SOURCES = ("sine", "square", "sawtooth", "noise", "random_walk", "impulse", "text", "numbers",
+           "csv")
+DATA_SOURCES = ("text", "numbers", "csv")  # the data sets D and T, not the size widgets
+NONLINEARITIES = ("tanh", "relu")
+INITS = ("torch", "xavier", "orthogonal")
+H0_MODES = ("zeros", "random", "constant")
+
+# T * B * H * L * K: the states one run holds (the trace keeps several arrays of this size).
+MAX_STATES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the sidebar sets. Frozen and hashable: it is also the cache key."""
+
+    input_size: int = 3  # D, features per step (the data sets it for text, numbers and csv)
+    hidden_size: int = 16  # H, hidden units
+    output_size: int = 4  # O, outputs of W_ho h_t + b_ho
+    seq_len: int = 24  # T, time steps (the data sets it for text, numbers and csv)
+    batch_size: int = 1  # B, sequences run side by side; the views draw sample 0
+    num_layers: int = 1  # L, stacked layers
+    bidirectional: bool = False  # K = 2 directions when set
+    nonlinearity: str = "tanh"  # f in h_t = f(...)
+    init: str = "torch"  # how weights are drawn
+    radius: float = 0.0  # W_hh's spectral radius after rescaling; 0 keeps it as drawn
+    seed: int = 0  # fixes every random number (weights, noise, h0)
+    h0: str = "zeros"  # initial state
+    h0_value: float = 0.5  # the constant for h0 = "constant"
+    source: str = "sine"  # where x comes from
+    freq: float = 0.1  # cycles per step, generated signals
+    amplitude: float = 1.0
+    phase: float = 0.0  # radians
+    noise: float = 0.0  # std of added Gaussian noise
+    impulse_step: int = 0  # where the impulse is
+    text: str = "hello world"  # one-hot characters
+    numbers: str = "0 1\n1 0\n0.5 0.5\n-1 0.2"  # one row per step
+    upload: str = ""  # digest of the uploaded CSV (its data lives in the session)
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one Config field is checked, shown and written to the URL."""
+
+    url: str  # query-parameter name
+    kind: type  # int, float, bool or str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple | None = None
+    max_len: int | None = None  # for free text
+
+
+FIELDS: dict[str, Field] = {
+    "input_size": Field("in", int, 1, 512),
+    "hidden_size": Field("hidden", int, 1, 1024),
+    "output_size": Field("out", int, 1, 512),
+    "seq_len": Field("T", int, 1, 2000),
+    "batch_size": Field("batch", int, 1, 64),
+    "num_layers": Field("layers", int, 1, 4),
+    "bidirectional": Field("bidir", bool),
+    "nonlinearity": Field("act", str, choices=NONLINEARITIES),
+    "init": Field("init", str, choices=INITS),
+    "radius": Field("rho", float, 0.0, 3.0),
+    "seed": Field("seed", int, 0, 2**31 - 1),
+    "h0": Field("h0", str, choices=H0_MODES),
+    "h0_value": Field("h0v", float, -5.0, 5.0),
+    "source": Field("src", str, choices=SOURCES),
+    "freq": Field("freq", float, 0.001, 0.5),
+    "amplitude": Field("amp", float, 0.0, 100.0),
+    "phase": Field("phase", float, -10.0, 10.0),
+    "noise": Field("noise", float, 0.0, 10.0),
+    "impulse_step": Field("k", int, 0, 1999),
+    "text": Field("text", str, max_len=2000),
+    "numbers": Field("nums", str, max_len=200_000),
+    "upload": Field("upload", str, max_len=64),
+}
+
+DEFAULT = Config()
+
+
+class ConfigError(ValueError):
+    """A value a user gave is not allowed. `key` is the message's key in the translation table,
+    `params` fills it in."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(f"{key}: {params}")
+
+
+def check_value(name: str, value):
+    """`value` converted to the field's type if allowed; ConfigError otherwise."""
+    spec = FIELDS[name]
+    if spec.kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError("err.bool", value=value)
+    if spec.kind is str:
+        value = str(value)
+        if spec.choices is not None and value not in spec.choices:
+            raise ConfigError("err.choice", value=value, allowed=", ".join(spec.choices))
+        if spec.max_len is not None and len(value) > spec.max_len:
+            raise ConfigError("err.too_long", length=len(value), limit=spec.max_len)
+        return value
+    try:
+        if spec.kind is int:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError
+                number = int(value)
+            else:
+                number = int(str(value).strip())
+        else:
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError("err.not_number" if spec.kind is float else "err.not_int",
+                          value=value) from None
+    if spec.kind is float and not math.isfinite(number):
+        raise ConfigError("err.not_number", value=value)
+    if (spec.lo is not None and number < spec.lo) or (spec.hi is not None and number > spec.hi):
+        raise ConfigError("err.range", value=value, lo=_fmt(spec.lo), hi=_fmt(spec.hi))
+    return number
+
+
+def _fmt(x) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def states_held(cfg: Config, T: int, D: int) -> int:
+    """How many hidden-state numbers one run holds: T * B * H * L * K."""
+    del D
+    K = 2 if cfg.bidirectional else 1
+    return T * cfg.batch_size * cfg.hidden_size * cfg.num_layers * K
+
+
+def to_query(cfg: Config) -> dict[str, str]:
+    """The fields that differ from the defaults, as query parameters (the upload is not in a
+    link: its data stays in the session that uploaded it)."""
+    out = {}
+    for f in fields(Config):
+        value = getattr(cfg, f.name)
+        if f.name == "upload" or value == getattr(DEFAULT, f.name):
+            continue
+        spec = FIELDS[f.name]
+        out[spec.url] = ("1" if value else "0") if spec.kind is bool else _fmt_value(value)
+    return out
+
+
+def _fmt_value(value) -> str:
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+def from_query(params) -> tuple[Config, list[tuple[str, str, ConfigError]]]:
+    """A Config from query parameters. Each bad parameter keeps its default and is reported as
+    (url name, given value, error); the other parameters still apply."""
+    values, problems = {}, []
+    by_url = {spec.url: name for name, spec in FIELDS.items()}
+    for url_name, name in by_url.items():
+        if url_name not in params or name == "upload":
+            continue
+        raw = params[url_name]
+        try:
+            values[name] = check_value(name, raw)
+        except ConfigError as err:
+            problems.append((url_name, str(raw), err))
+    if "source" in values and values["source"] == "csv":
+        # A link cannot carry an upload: fall back to the default source, say so.
+        problems.append(("src", "csv", ConfigError("err.csv_link")))
+        del values["source"]
+    cfg = replace(DEFAULT, **values)
+    if cfg.impulse_step >= cfg.seq_len:
+        problems.append(("k", str(cfg.impulse_step),
+                         ConfigError("err.range", value=cfg.impulse_step, lo=0,
+                                     hi=cfg.seq_len - 1)))
+        cfg = replace(cfg, impulse_step=0)
+    return cfg, problems

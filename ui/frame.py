@@ -1,0 +1,446 @@
+"""`frame()`: what every page shares. Its first line on every page: `cfg = ui.frame("page")`.
+
+It sets the page up, draws the shared sidebar (language, navigation, configuration, share link),
+reads the URL into the configuration on a fresh session, writes the configuration back to the
+URL on every run (Streamlit clears query parameters on a page switch), and returns the frozen
+configuration. The configuration lives in `st.session_state[CFG_KEY]`, not in widget keys: a
+widget's state is dropped when the page that drew it is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields, replace
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from . import config as C
+from .data_input import MAX_BYTES, DataError, parse_csv, parse_npy, parse_numbers
+from .i18n import LANG_NAMES, LANGS, STRINGS, translate
+
+CFG_KEY = "rnnx_config"
+LANG_KEY = "rnnx_lang"
+UPLOAD_KEY = "rnnx_upload"  # (digest, file name, array (T, D))
+URL_KEY = "rnnx_url_initial"  # the query parameters the session was opened with
+WARN_KEY = "rnnx_url_warnings"
+PAGE_KEY = "rnnx_page_state"  # {"page_name": value} of page-only controls
+SHARE_KEY = "rnnx_share_slot"
+PAGE_NAME_KEY = "rnnx_page"
+W = "w_"  # prefix of the sidebar widgets' keys
+
+PAGES = (  # (file, translation key, url path); the numbers in file names only order them
+    ("app.py", "nav.home", ""),
+    ("pages/1_data_flow.py", "nav.data_flow", "data_flow"),
+    ("pages/2_recurrence.py", "nav.recurrence", "recurrence"),
+)
+COMING = ("nav.gradients", "nav.architectures", "nav.encoder_decoder", "nav.training")
+VIEWS = (  # (page file or "" while it is to come, nav key, one-line description key)
+    ("pages/1_data_flow.py", "nav.data_flow", "view.data_flow"),
+    ("pages/2_recurrence.py", "nav.recurrence", "view.recurrence"),
+    ("", "nav.gradients", "view.gradients"),
+    ("", "nav.architectures", "view.architectures"),
+    ("", "nav.encoder_decoder", "view.encoder_decoder"),
+    ("", "nav.training", "view.training"),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# language
+# ---------------------------------------------------------------------------------------------
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY, "en")
+
+
+def t(key: str, **params) -> str:
+    """The current language's string for `key`."""
+    return translate(key, lang(), **params)
+
+
+def message(err: Exception, **params) -> str:
+    """A translated message for a ConfigError or DataError, or the error's own text."""
+    key = getattr(err, "key", None)
+    if key in STRINGS:
+        try:
+            return t(key, **{**getattr(err, "params", {}), **params})
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(err)
+
+
+# ---------------------------------------------------------------------------------------------
+# session and URL
+# ---------------------------------------------------------------------------------------------
+
+def _init_session() -> None:
+    """On a fresh session, read the URL: configuration, language and page controls."""
+    ss = st.session_state
+    if CFG_KEY in ss:
+        return
+    params = {k: st.query_params[k] for k in st.query_params}
+    ss[URL_KEY] = params
+    cfg, problems = C.from_query(params)
+    ss[CFG_KEY] = cfg
+    warnings = [(p, v, err) for p, v, err in problems]
+    lang_param = params.get("lang", "en")
+    if lang_param in LANGS:
+        ss[LANG_KEY] = lang_param
+    else:
+        ss[LANG_KEY] = "en"
+        warnings.append(("lang", lang_param, C.ConfigError("err.choice", value=lang_param,
+                                                          allowed=", ".join(LANGS))))
+    ss[WARN_KEY] = warnings
+    ss[PAGE_KEY] = {}
+
+
+def url_params(cfg: C.Config) -> dict[str, str]:
+    """The configuration, language and this page's controls as query parameters."""
+    params = C.to_query(cfg)
+    if lang() != "en":
+        params["lang"] = lang()
+    page = st.session_state.get(PAGE_NAME_KEY, "")
+    for name, value in st.session_state.get(PAGE_KEY, {}).get(page, {}).items():
+        params[name] = str(value)
+    return params
+
+
+def _write_url(cfg: C.Config, share: bool = True) -> None:
+    params = url_params(cfg)
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+    slot = st.session_state.get(SHARE_KEY)
+    if share and slot is not None:
+        with slot.container():
+            base = _page_url()
+            query = urlencode(params)
+            st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+
+
+def _page_url() -> str:
+    try:
+        url = st.context.url or ""
+    except Exception:  # noqa: BLE001 - no browser context (tests): a relative link will do
+        url = ""
+    url = url.split("?", 1)[0]
+    if url:
+        return url
+    page = st.session_state.get(PAGE_NAME_KEY, "")
+    path = next((p for f, _, p in PAGES if p == page), "")
+    return "/" + path
+
+
+def page_int(name: str, default: int, lo: int, hi: int) -> int:
+    """A page-only integer (the step, a unit), kept for the session, read from the URL when the
+    session was opened on this page (a bad value warns and falls back), written to the URL."""
+    ss = st.session_state
+    page = ss.get(PAGE_NAME_KEY, "")
+    store = ss[PAGE_KEY].setdefault(page, {})
+    if name not in store:
+        raw = ss[URL_KEY].pop(name, None) if ss.get(URL_KEY) else None
+        value = default
+        if raw is not None:
+            try:
+                value = int(raw)
+                if not lo <= value <= hi:
+                    raise ValueError
+            except ValueError:
+                value = default
+                st.warning(t("err.url", param=name, value=raw,
+                             reason=t("err.range", field=name, value=raw, lo=lo, hi=hi,
+                                      kept=default)))
+        store[name] = value
+    store[name] = min(max(int(store[name]), lo), hi)  # the data may have shrunk since
+    return store[name]
+
+
+def set_page_int(name: str, value: int) -> None:
+    page = st.session_state.get(PAGE_NAME_KEY, "")
+    st.session_state[PAGE_KEY].setdefault(page, {})[name] = int(value)
+
+
+def _page_widget(name: str, default: int, lo: int, hi: int) -> str:
+    """Seed a page control's widget key from the page's stored value; return the key."""
+    value = page_int(name, default, lo, hi)
+    key = f"{W}{st.session_state.get(PAGE_NAME_KEY, '')}_{name}"
+    current = st.session_state.get(key)
+    if current is None or not lo <= current <= hi or current != value:
+        st.session_state[key] = value
+    return key
+
+
+def _store_from(key: str, name: str) -> None:
+    set_page_int(name, st.session_state[key])
+
+
+def page_slider(name: str, label: str, lo: int, hi: int, default: int, **kwargs) -> int:
+    """A slider for a page-only integer kept in the session and the URL."""
+    if hi <= lo:  # a one-step range: a slider cannot show it
+        set_page_int(name, lo)
+        return lo
+    key = _page_widget(name, default, lo, hi)
+    value = st.slider(label, lo, hi, key=key, on_change=_store_from, args=(key, name),
+                      **kwargs)
+    set_page_int(name, value)
+    return value
+
+
+def page_number(name: str, label: str, lo: int, hi: int, default: int, **kwargs) -> int:
+    """A number input for a page-only integer kept in the session and the URL."""
+    key = _page_widget(name, default, lo, hi)
+    value = st.number_input(label, min_value=lo, max_value=hi, step=1, key=key,
+                            on_change=_store_from, args=(key, name), **kwargs)
+    set_page_int(name, value)
+    return int(value)
+
+
+def page_select(name: str, label: str, options: list, default: int = 0, **kwargs):
+    """A selectbox whose chosen index is a page-only integer kept in the session and URL."""
+    key = _page_widget(name, default, 0, len(options) - 1)
+    index = st.selectbox(label, range(len(options)), key=key,
+                         format_func=lambda i: str(options[i]), on_change=_store_from,
+                         args=(key, name), **kwargs)
+    set_page_int(name, index)
+    return index
+
+
+def finish(cfg: C.Config, share: bool = True) -> None:
+    """Write the URL and the share link once the page has set its own controls. Inside a
+    fragment pass share=False: a fragment may not draw into the sidebar."""
+    _write_url(cfg, share)
+
+
+# ---------------------------------------------------------------------------------------------
+# widgets
+# ---------------------------------------------------------------------------------------------
+
+def _sync_widgets(cfg: C.Config) -> None:
+    """Set every sidebar widget to `cfg` (only from callbacks, before widgets are drawn)."""
+    for f in fields(C.Config):
+        if f.name != "upload":
+            st.session_state[W + f.name] = getattr(cfg, f.name)
+
+
+def _apply_preset() -> None:
+    cfg = st.session_state[CFG_KEY]
+    source = cfg.source if cfg.source not in C.DATA_SOURCES else "sine"
+    cfg = replace(cfg, input_size=100, hidden_size=256, output_size=10, source=source)
+    st.session_state[CFG_KEY] = cfg
+    _sync_widgets(cfg)
+
+
+def _reset() -> None:
+    st.session_state[CFG_KEY] = C.DEFAULT
+    st.session_state[WARN_KEY] = []
+    _sync_widgets(C.DEFAULT)
+
+
+class _Form:
+    """Draws the configuration widgets and collects the values that pass their checks."""
+
+    def __init__(self, cfg: C.Config):
+        self.old = cfg
+        self.values: dict = {}
+
+    def _seed(self, name: str) -> str:
+        key = W + name
+        if key not in st.session_state:
+            st.session_state[key] = getattr(self.old, name)
+        return key
+
+    def _take(self, name: str, raw) -> None:
+        try:
+            self.values[name] = C.check_value(name, raw)
+        except C.ConfigError as err:
+            st.error(message(err, field=t("field." + name), kept=getattr(self.old, name)))
+
+    def number(self, name: str, *, disabled_value=None, fmt: str | None = None,
+               step=None) -> None:
+        spec = C.FIELDS[name]
+        help_key = "help." + name
+        kwargs = dict(help=t(help_key) if help_key in STRINGS else None)
+        if disabled_value is not None:
+            st.number_input(t("field." + name), value=disabled_value, disabled=True,
+                            key=W + name + "_data", **kwargs)
+            st.caption(t("side.set_by_data", value=disabled_value))
+            return
+        key = self._seed(name)
+        if spec.kind is int:
+            st.session_state[key] = int(st.session_state[key])
+        else:
+            st.session_state[key] = float(st.session_state[key])
+        value = st.number_input(t("field." + name), key=key,
+                                step=step or (1 if spec.kind is int else 0.05),
+                                format=fmt, **kwargs)
+        self._take(name, value)
+
+    def select(self, name: str, options: tuple) -> None:
+        key = self._seed(name)
+        value = st.selectbox(t("field." + name), options, key=key,
+                             format_func=lambda o: t("opt." + o))
+        self._take(name, value)
+
+    def checkbox(self, name: str) -> None:
+        key = self._seed(name)
+        self._take(name, st.checkbox(t("field." + name), key=key))
+
+    def text(self, name: str, height: int = 120) -> str | None:
+        key = self._seed(name)
+        value = st.text_area(t("field." + name), key=key, height=height)
+        try:
+            value = C.check_value(name, value)
+        except C.ConfigError as err:
+            st.error(message(err, field=t("field." + name), kept=""))
+            return None
+        return value
+
+
+def _sidebar(cfg: C.Config) -> C.Config:
+    """Draw the configuration widgets; return the configuration they give, or `cfg` where a
+    value was refused (the refusal is shown next to its widget)."""
+    form = _Form(cfg)
+    data_T = data_D = None
+    with st.expander(t("side.sequence"), expanded=True):
+        form.select("source", C.SOURCES)
+        source = form.values.get("source", cfg.source)
+        if source == "text":
+            text = form.text("text", height=80)
+            if text is not None and len(text) == 0:
+                st.error(t("err.empty_text", field=t("field.text")))
+            elif text is not None:
+                form.values["text"] = text
+            data_text = form.values.get("text", cfg.text)
+            data_T, data_D = len(data_text), len(set(data_text))
+        elif source == "numbers":
+            text = form.text("numbers", height=140)
+            if text is not None:
+                try:
+                    arr = parse_numbers(text)
+                    form.values["numbers"] = text
+                except DataError as err:
+                    st.error(message(err))
+            try:
+                data_T, data_D = parse_numbers(form.values.get("numbers", cfg.numbers)).shape
+            except DataError:
+                data_T, data_D = parse_numbers(C.DEFAULT.numbers).shape
+                form.values["numbers"] = C.DEFAULT.numbers
+        elif source == "csv":
+            data_T, data_D = _upload(form)
+        if source in ("sine", "square", "sawtooth"):
+            form.number("freq", fmt="%.3f", step=0.01)
+            form.number("amplitude")
+            form.number("phase")
+            form.number("noise")
+        elif source in ("noise", "random_walk"):
+            form.number("amplitude")
+        elif source == "impulse":
+            form.number("impulse_step")
+            form.number("amplitude")
+        form.number("seq_len", disabled_value=data_T)
+        form.number("batch_size")
+    with st.expander(t("side.model"), expanded=True):
+        form.number("input_size", disabled_value=data_D)
+        form.number("hidden_size")
+        form.number("output_size")
+        form.number("num_layers")
+        form.checkbox("bidirectional")
+        form.select("nonlinearity", C.NONLINEARITIES)
+        form.select("init", C.INITS)
+        form.number("radius", fmt="%.2f", step=0.05)
+        form.number("seed")
+    with st.expander(t("side.state"), expanded=False):
+        form.select("h0", C.H0_MODES)
+        if form.values.get("h0", cfg.h0) == "constant":
+            form.number("h0_value")
+    new = replace(cfg, **form.values)
+    T = data_T if data_T is not None else new.seq_len
+    if new.source == "impulse" and new.impulse_step >= T:
+        st.error(t("err.range", field=t("field.impulse_step"), value=new.impulse_step, lo=0,
+                   hi=T - 1, kept=min(cfg.impulse_step, T - 1)))
+        new = replace(new, impulse_step=min(cfg.impulse_step, T - 1))
+    K = 2 if new.bidirectional else 1
+    states = C.states_held(new, T, 0)
+    if states > C.MAX_STATES:
+        st.error(t("err.budget", states=states, limit=C.MAX_STATES,
+                   formula=f"{T} × {new.batch_size} × {new.hidden_size} × {new.num_layers} × {K}"))
+        return cfg
+    return new
+
+
+def _upload(form: _Form):
+    """The upload widget; returns (T, D) of the data in use, or (None, None)."""
+    ss = st.session_state
+    file = st.file_uploader(t("field.upload"), type=["csv", "tsv", "txt", "npy"],
+                            key=W + "upload_file")
+    if file is not None:
+        data = file.getvalue()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        current = ss.get(UPLOAD_KEY)
+        if current is None or current[0] != digest:
+            try:
+                if len(data) > MAX_BYTES:
+                    raise DataError("data.too_large", size=len(data), limit=MAX_BYTES)
+                if file.name.lower().endswith(".npy"):
+                    arr = parse_npy(data)
+                else:
+                    arr, _names = parse_csv(data)
+                ss[UPLOAD_KEY] = (digest, file.name, arr)
+            except DataError as err:
+                st.error(message(err))
+    current = ss.get(UPLOAD_KEY)
+    if current is None:
+        st.info(t("side.upload_none"))
+        return None, None
+    digest, name, arr = current
+    form.values["upload"] = digest
+    st.caption(t("side.upload_ok", name=name, rows=arr.shape[0], cols=arr.shape[1]))
+    return arr.shape
+
+
+def upload_data():
+    """The uploaded array (T, D) of this session, or None."""
+    current = st.session_state.get(UPLOAD_KEY)
+    return None if current is None else current[2]
+
+
+# ---------------------------------------------------------------------------------------------
+# the frame
+# ---------------------------------------------------------------------------------------------
+
+def frame(page: str = "") -> C.Config:
+    """Set up the page, draw the shared sidebar, and return the configuration."""
+    _init_session()
+    ss = st.session_state
+    ss[PAGE_NAME_KEY] = page
+    title = t("app.title")
+    nav_key = next((k for _, k, p in PAGES if p == page), None)
+    if nav_key and page:
+        title = f"{t(nav_key).split('·')[-1].strip()} · {title}"
+    st.set_page_config(page_title=title, page_icon="🔁", layout="wide")
+    with st.sidebar:
+        if W + "lang" not in ss:
+            ss[W + "lang"] = lang()
+        ss[LANG_KEY] = st.segmented_control(t("side.language"), LANGS, key=W + "lang",
+                                            format_func=LANG_NAMES.get, required=True) or "en"
+        st.markdown(f"**{t('nav.title')}**")
+        for file, key, _ in PAGES:
+            st.page_link(file, label=t(key))
+        for key in COMING:
+            st.caption(f"{t(key)} · {t('app.coming')}")
+        st.divider()
+        for param, value, err in ss.get(WARN_KEY, []):
+            field = next((n for n, s in C.FIELDS.items() if s.url == param), param)
+            label = t("field." + field) if "field." + field in STRINGS else param
+            st.warning(t("err.url", param=param, value=value,
+                         reason=message(err, field=label, kept=getattr(C.DEFAULT, field, ""))))
+        cfg = _sidebar(ss[CFG_KEY])
+        if cfg != ss[CFG_KEY]:
+            ss[CFG_KEY] = cfg
+            ss[WARN_KEY] = []
+        st.button(t("side.preset"), help=t("side.preset_help"), on_click=_apply_preset,
+                  use_container_width=True)
+        st.button(t("side.reset"), on_click=_reset, use_container_width=True)
+        with st.expander(t("side.share")):
+            st.caption(t("side.share_note"))
+            ss[SHARE_KEY] = st.empty()
+    return cfg

@@ -1,0 +1,314 @@
+"""Every user-facing string, in English and Simplified Chinese (the seed articles' language).
+
+One table: `STRINGS[key] = (english, chinese)`, filled in with `str.format` parameters.
+A test fails when a key lacks either language or a page uses a literal string.
+"""
+
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "中文"}
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # -- app and navigation --------------------------------------------------------------------
+    "app.title": ("RNN Explorer", "RNN 探索器"),
+    "app.tagline": (
+        "Set the sizes of a vanilla RNN and the sequence it reads, step through the recurrence "
+        "one time step at a time, and see every tensor with its shape and its numbers. Every "
+        "number comes from a NumPy core that agrees with `torch.nn.RNN` to the last digits.",
+        "设定一个普通 RNN 的尺寸和它读入的序列，一个时间步一个时间步地走过递推，"
+        "看到每个张量的形状和数值。所有数字都来自一个 NumPy 内核，它与 `torch.nn.RNN` "
+        "的结果一致到最后几位。"),
+    "app.equations": ("The two equations", "两个公式"),
+    "app.equations_note": (
+        "`x_t` is the input at step t, `h_{t-1}` the previous hidden state; the same weights "
+        "are used at every step. Shapes: `W_ih [hidden, input]`, `W_hh [hidden, hidden]`, "
+        "`W_ho [output, hidden]`, `b_ih`, `b_hh [hidden]`, `b_ho [output]`.",
+        "`x_t` 是第 t 步的输入，`h_{t-1}` 是上一步的隐藏状态；每一步共用同一组权重。形状："
+        "`W_ih [hidden, input]`、`W_hh [hidden, hidden]`、`W_ho [output, hidden]`、"
+        "`b_ih`、`b_hh [hidden]`、`b_ho [output]`。"),
+    "app.views": ("The views", "视图"),
+    "app.start": ("Start with **Data flow**, then **Recurrence**. The sidebar sets the model and "
+                  "the sequence for every view; the link in *Share this view* reproduces exactly "
+                  "what you see.",
+                  "先看 **数据流**，再看 **递推**。侧边栏为所有视图设定模型和序列；"
+                  "“分享此视图”中的链接能原样重现你看到的内容。"),
+    "app.coming": ("coming next", "即将推出"),
+    "nav.title": ("Views", "视图"),
+    "nav.home": ("Home", "首页"),
+    "nav.data_flow": ("1 · Data flow", "1 · 数据流"),
+    "nav.recurrence": ("2 · Recurrence", "2 · 递推"),
+    "nav.gradients": ("3 · Gradients through time", "3 · 随时间的梯度"),
+    "nav.architectures": ("4 · Architectures", "4 · 结构"),
+    "nav.encoder_decoder": ("5 · Encoder-decoder", "5 · 编码器-解码器"),
+    "nav.training": ("6 · Training", "6 · 训练"),
+    "view.data_flow": ("One step of the recurrence with every tensor drawn and labelled with its "
+                       "shape, the numbers of one unit plugged in, the parameter count and the "
+                       "equivalent PyTorch code.",
+                       "递推的一步：画出每个张量并标注其形状，代入某个单元的具体数值，"
+                       "列出参数数量和等价的 PyTorch 代码。"),
+    "view.recurrence": ("Step through time: the unrolled chain, what each term contributes, the "
+                        "hidden state as a heatmap, outputs, saturation, the trajectory and "
+                        "fading memory.",
+                        "随时间逐步前进：展开的链、每一项的贡献、隐藏状态热力图、输出、饱和、"
+                        "轨迹以及逐渐消退的记忆。"),
+    "view.gradients": ("Backpropagation through time: gradients that vanish or explode, and "
+                       "LSTM and GRU beside the vanilla RNN.",
+                       "随时间反向传播：梯度的消失与爆炸，以及与普通 RNN 并列的 LSTM 和 GRU。"),
+    "view.architectures": ("N-to-N, N-to-1, 1-to-N, N-to-M, bidirectional and stacked RNNs.",
+                           "N 对 N、N 对 1、1 对 N、N 对 M、双向和堆叠 RNN。"),
+    "view.encoder_decoder": ("The context vector an encoder hands its decoder, and attention.",
+                             "编码器交给解码器的上下文向量，以及注意力机制。"),
+    "view.training": ("Train small RNNs live and watch them learn.",
+                      "在线训练小型 RNN，观察它们如何学习。"),
+    # -- sidebar ---------------------------------------------------------------------------------
+    "side.language": ("Language", "语言"),
+    "side.model": ("Model", "模型"),
+    "side.sequence": ("Input sequence", "输入序列"),
+    "side.state": ("Initial state h₀", "初始状态 h₀"),
+    "side.share": ("Share this view", "分享此视图"),
+    "side.share_note": ("This link opens exactly this view: page, step and settings.",
+                        "此链接会打开完全相同的视图：页面、时间步和设置。"),
+    "side.share_local": ("Relative link (add it to the app's address):",
+                         "相对链接（接在应用地址之后）："),
+    "side.preset": ("Load the data-flow article's example (100 → 256 → 10)",
+                    "载入数据流文章的例子（100 → 256 → 10）"),
+    "side.preset_help": ("input_dim=100, hidden_dim=256, output_dim=10, as in the seed article "
+                         "on how data flows through an RNN.",
+                         "input_dim=100、hidden_dim=256、output_dim=10，与介绍 RNN 数据流动的文章相同。"),
+    "side.reset": ("Reset all settings", "重置所有设置"),
+    "side.set_by_data": ("Set by the data: {value}", "由数据决定：{value}"),
+    "side.upload_none": ("Upload a CSV, TSV or .npy file: one row per time step, one column per "
+                         "feature.",
+                         "上传 CSV、TSV 或 .npy 文件：每行一个时间步，每列一个特征。"),
+    "side.upload_ok": ("Loaded {name}: {rows} steps × {cols} features.",
+                       "已载入 {name}：{rows} 个时间步 × {cols} 个特征。"),
+    "field.input_size": ("Input size D", "输入维度 D"),
+    "field.hidden_size": ("Hidden size H", "隐藏维度 H"),
+    "field.output_size": ("Output size O", "输出维度 O"),
+    "field.seq_len": ("Sequence length T", "序列长度 T"),
+    "field.batch_size": ("Batch size B", "批大小 B"),
+    "field.num_layers": ("Layers L", "层数 L"),
+    "field.bidirectional": ("Bidirectional", "双向"),
+    "field.nonlinearity": ("Nonlinearity f", "激活函数 f"),
+    "field.init": ("Initialisation", "初始化方式"),
+    "field.radius": ("Spectral radius of W_hh (0 = as drawn)", "W_hh 的谱半径（0 = 保持初始值）"),
+    "field.seed": ("Random seed", "随机种子"),
+    "field.h0": ("Initial state", "初始状态"),
+    "field.h0_value": ("Constant value of h₀", "h₀ 的常数值"),
+    "field.source": ("Source", "来源"),
+    "field.freq": ("Frequency (cycles per step)", "频率（每步周期数）"),
+    "field.amplitude": ("Amplitude", "振幅"),
+    "field.phase": ("Phase (radians)", "相位（弧度）"),
+    "field.noise": ("Noise (standard deviation)", "噪声（标准差）"),
+    "field.impulse_step": ("Impulse at step k", "脉冲位于第 k 步"),
+    "field.text": ("Text (one-hot characters)", "文本（字符独热编码）"),
+    "field.numbers": ("Numbers: one row per step, features separated by commas or spaces",
+                      "数值：每行一个时间步，特征用逗号或空格分隔"),
+    "field.upload": ("Sequence file", "序列文件"),
+    "help.input_size": ("Features per time step (1 to 512).", "每个时间步的特征数（1 到 512）。"),
+    "help.hidden_size": ("Hidden units (1 to 1024).", "隐藏单元数（1 到 1024）。"),
+    "help.output_size": ("Outputs of o_t = W_ho h_t + b_ho (1 to 512).",
+                         "o_t = W_ho h_t + b_ho 的输出数（1 到 512）。"),
+    "help.seq_len": ("Time steps (1 to 2000).", "时间步数（1 到 2000）。"),
+    "help.batch_size": ("Sequences run side by side (1 to 64); the views draw the first.",
+                        "并行运行的序列数（1 到 64）；视图显示第一个。"),
+    "help.radius": ("Rescale W_hh so its largest |eigenvalue| is this (0 to 3). Below 1 the "
+                    "state forgets; above 1 it can explode.",
+                    "缩放 W_hh，使其最大特征值的模等于此值（0 到 3）。小于 1 时状态会遗忘；"
+                    "大于 1 时可能爆炸。"),
+    "opt.tanh": ("tanh", "tanh"),
+    "opt.relu": ("relu", "relu"),
+    "opt.torch": ("PyTorch default: U(±1/√H)", "PyTorch 默认：U(±1/√H)"),
+    "opt.xavier": ("Xavier uniform, zero biases", "Xavier 均匀分布，偏置为零"),
+    "opt.orthogonal": ("Orthogonal, zero biases", "正交矩阵，偏置为零"),
+    "opt.zeros": ("zeros", "全零"),
+    "opt.random": ("random N(0, 0.5²)", "随机 N(0, 0.5²)"),
+    "opt.constant": ("constant", "常数"),
+    "opt.sine": ("sine wave", "正弦波"),
+    "opt.square": ("square wave", "方波"),
+    "opt.sawtooth": ("sawtooth", "锯齿波"),
+    "opt.noise": ("Gaussian noise", "高斯噪声"),
+    "opt.random_walk": ("random walk", "随机游走"),
+    "opt.impulse": ("impulse at step k", "第 k 步的脉冲"),
+    "opt.text": ("characters of a text (one-hot)", "文本字符（独热编码）"),
+    "opt.numbers": ("numbers I paste", "粘贴的数值"),
+    "opt.csv": ("file upload (CSV, TSV, .npy)", "上传文件（CSV、TSV、.npy）"),
+    # -- messages --------------------------------------------------------------------------------
+    "err.range": ("{field}: {value} is outside the allowed range {lo} to {hi}; kept {kept}.",
+                  "{field}：{value} 超出允许范围 {lo} 到 {hi}；保留 {kept}。"),
+    "err.not_int": ("{field}: {value!r} is not a whole number; kept {kept}.",
+                    "{field}：{value!r} 不是整数；保留 {kept}。"),
+    "err.not_number": ("{field}: {value!r} is not a finite number; kept {kept}.",
+                       "{field}：{value!r} 不是有限的数；保留 {kept}。"),
+    "err.bool": ("{field}: {value!r} is not on/off (use 1 or 0); kept {kept}.",
+                 "{field}：{value!r} 不是开/关（请用 1 或 0）；保留 {kept}。"),
+    "err.choice": ("{field}: {value!r} is not one of {allowed}; kept {kept}.",
+                   "{field}：{value!r} 不在 {allowed} 之中；保留 {kept}。"),
+    "err.too_long": ("{field}: {length} characters is longer than the limit of {limit}; kept the "
+                     "previous value.",
+                     "{field}：{length} 个字符超过了 {limit} 的上限；保留之前的值。"),
+    "err.empty_text": ("{field}: the text is empty; type at least one character. Kept the "
+                       "previous text.",
+                       "{field}：文本为空；请至少输入一个字符。已保留之前的文本。"),
+    "err.csv_link": ("{field}: a link cannot carry an uploaded file; using the default source. "
+                     "Upload the file again.",
+                     "{field}：链接无法携带上传的文件；改用默认来源。请重新上传文件。"),
+    "err.budget": ("This run would hold {states:,} hidden-state numbers (T × batch × hidden × "
+                   "layers × directions = {formula}); the limit is {limit:,}. Kept the previous "
+                   "sizes.",
+                   "本次运行需要保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × "
+                   "方向数 = {formula}）；上限为 {limit:,}。已保留之前的尺寸。"),
+    "err.url": ("The link's parameter `{param}={value}` was not used: {reason}",
+                "链接参数 `{param}={value}` 未被采用：{reason}"),
+    "err.no_upload": ("No file uploaded yet: upload one in the sidebar under *Input sequence*, "
+                      "or pick another source.",
+                      "尚未上传文件：请在侧边栏“输入序列”中上传，或选择其他来源。"),
+    "err.url_step": ("step", "时间步"),
+    "warn.nonfinite": ("The state overflowed to inf/NaN at step {step}: the recurrence exploded "
+                       "(W_hh's spectral radius is {radius:.3g}). The charts show the finite "
+                       "part; lower the spectral radius or use tanh.",
+                       "状态在第 {step} 步溢出为 inf/NaN：递推发生了爆炸（W_hh 的谱半径为 "
+                       "{radius:.3g}）。图中只显示有限的部分；请降低谱半径或改用 tanh。"),
+    "warn.large": ("Large values: |h| reaches {value:.3g}. With relu and a spectral radius above "
+                   "1 the state can grow without bound.",
+                   "数值很大：|h| 达到 {value:.3g}。使用 relu 且谱半径大于 1 时，状态可能无限增长。"),
+    # -- figures (shared) --------------------------------------------------------------------------
+    "fig.reduced": ("reduced for display: every n-th row/column shown",
+                    "为显示而缩减：每隔 n 行/列显示一个"),
+    "fig.time": ("time step t", "时间步 t"),
+    "fig.unit": ("hidden unit", "隐藏单元"),
+    "fig.class": ("output class", "输出类别"),
+    # -- step control --------------------------------------------------------------------------
+    "step.label": ("Time step t (1 to {T})", "时间步 t（1 到 {T}）"),
+    "step.prev": ("Previous step", "上一步"),
+    "step.next": ("Next step", "下一步"),
+    "step.play": ("▶ Play", "▶ 播放"),
+    "step.pause": ("⏸ Pause", "⏸ 暂停"),
+    # -- data flow -----------------------------------------------------------------------------
+    "df.title": ("Data flow: one step of the RNN", "数据流：RNN 的一步"),
+    "df.intro": ("Every tensor of $h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$ "
+                 "and $o_t = W_{ho} h_t + b_{ho}$ at one time step, drawn with its shape "
+                 "`[rows, columns]` as the seed article writes it. Red is positive, blue negative; "
+                 "hover over a cell for its exact value.",
+                 "在某一时间步，画出 $h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$ "
+                 "与 $o_t = W_{ho} h_t + b_{ho}$ 中的每个张量，并按文章的写法标注形状 `[行, 列]`。"
+                 "红色为正，蓝色为负；鼠标悬停可查看精确数值。"),
+    "df.step": ("Time step t (1 to {T})", "时间步 t（1 到 {T}）"),
+    "df.step_help": ("x_t is row t of the input sequence; h_{t-1} is the state the step before "
+                     "left (h_0 for t = 1).",
+                     "x_t 是输入序列的第 t 行；h_{t-1} 是上一步留下的状态（t = 1 时为 h_0）。"),
+    "df.layer": ("Layer", "层"),
+    "df.direction": ("Direction", "方向"),
+    "df.forward": ("forward", "正向"),
+    "df.backward": ("backward", "反向"),
+    "df.h_next": ("g_{t+1}", "g_{t+1}"),
+    "df.step_label": ("Step {t} reads the character “{label}”.", "第 {t} 步读入字符“{label}”。"),
+    "df.products": ("1. The two matrix-vector products", "1. 两个矩阵-向量乘积"),
+    "df.input_term": ("Input term: W_ih · x_t", "输入项：W_ih · x_t"),
+    "df.recurrent_term": ("Recurrent term: W_hh · h_{t-1}", "循环项：W_hh · h_{t-1}"),
+    "df.products_caption": (
+        "W_ih maps the input from D to H dimensions; W_hh maps the previous state from H to H. "
+        "Both matrices are the same at every step: only x_t and h_{t-1} change.",
+        "W_ih 把输入从 D 维映射到 H 维；W_hh 把上一步的状态从 H 维映射到 H 维。"
+        "两个矩阵在每一步都相同：变化的只有 x_t 和 h_{t-1}。"),
+    "df.sum": ("2. Add the biases, apply the nonlinearity", "2. 加上偏置，经过激活函数"),
+    "df.sum_title": ("a_t = W_ih x_t + W_hh h_{{t-1}} + b_ih + b_hh,  h_t = {f}(a_t)",
+                     "a_t = W_ih x_t + W_hh h_{{t-1}} + b_ih + b_hh，h_t = {f}(a_t)"),
+    "df.sum_caption": ("The four vectors of length H add up to the pre-activation a_t; {f} "
+                       "squashes it into h_t, which goes to the output and to the next step.",
+                       "四个长度为 H 的向量相加得到预激活 a_t；{f} 把它压缩为 h_t，"
+                       "h_t 既送往输出，也送往下一步。"),
+    "df.output": ("3. The output layer", "3. 输出层"),
+    "df.output_title": ("o_t = W_ho · h_t + b_ho, then softmax", "o_t = W_ho · h_t + b_ho，再取 softmax"),
+    "df.output_caption": ("W_ho [O, H] reads h_t; softmax turns the O scores into probabilities "
+                          "that sum to 1.",
+                          "W_ho [O, H] 读取 h_t；softmax 把 O 个分数变成和为 1 的概率。"),
+    "df.output_caption_top": ("The output layer reads the top layer's state (both directions "
+                              "concatenated when bidirectional), whichever layer is picked above.",
+                              "输出层读取最上层的状态（双向时为两个方向的拼接），与上面选择的层无关。"),
+    "df.plugged": ("4. The numbers plugged in", "4. 代入具体数值"),
+    "df.unit": ("Hidden unit j (0 to {H})", "隐藏单元 j（0 到 {H}）"),
+    "df.output_unit": ("Output m (0 to {O})", "输出 m（0 到 {O}）"),
+    "df.input_contrib": ("input", "输入"),
+    "df.recurrent_contrib": ("recurrent", "循环"),
+    "df.col_term": ("term", "项"),
+    "df.col_product": ("product", "乘积"),
+    "df.col_value": ("value", "数值"),
+    "df.plugged_caption": ("The sums written out with this run's own numbers: input sum, "
+                           "recurrent sum, b_ih and b_hh. The table lists each sum's largest "
+                           "products.",
+                           "用本次运行的实际数值写出各项之和：输入项之和、循环项之和、b_ih 与 b_hh。"
+                           "表中列出每个和里最大的几个乘积。"),
+    "df.params": ("5. Parameters and the PyTorch equivalent", "5. 参数与等价的 PyTorch 代码"),
+    "df.col_name": ("parameter (torch name)", "参数（torch 名称）"),
+    "df.col_shape": ("shape", "形状"),
+    "df.col_count": ("count", "数量"),
+    "df.total": ("Parameters in total", "参数总数"),
+    "df.download": ("Download the weights (.npz)", "下载权重（.npz）"),
+    "df.download_help": ("torch's names; load with np.load(..., allow_pickle=False).",
+                         "使用 torch 的名称；用 np.load(..., allow_pickle=False) 读取。"),
+    "df.torch_caption": ("The same model in PyTorch: nn.RNN and nn.Linear with these sizes give "
+                         "these shapes.",
+                         "PyTorch 中的同一个模型：这些尺寸的 nn.RNN 与 nn.Linear 给出上面的形状。"),
+    # -- recurrence ----------------------------------------------------------------------------
+    "rec.title": ("Recurrence: the hidden state through time", "递推：隐藏状态随时间的变化"),
+    "rec.intro": ("The same weights are applied at every step; only the input and the state "
+                  "change. Step with ◀ ▶ or the slider, or press Play.",
+                  "每一步都使用同一组权重；变化的只有输入和状态。用 ◀ ▶ 或滑块逐步前进，或按“播放”。"),
+    "rec.chain": ("The unrolled RNN", "展开的 RNN"),
+    "rec.chain_caption": ("Each h_t is computed from x_t and h_{t-1}; the lit node is the current "
+                          "step.",
+                          "每个 h_t 由 x_t 和 h_{t-1} 计算得到；高亮的节点是当前步。"),
+    "rec.terms": ("What each term contributes", "每一项的贡献"),
+    "rec.terms_title": ("Terms of a_t at step {t}, per hidden unit", "第 {t} 步 a_t 的各项（按隐藏单元）"),
+    "rec.terms_subset": ("Showing the {n} of {H} units with the largest |a_t|.",
+                         "显示 {H} 个单元中 |a_t| 最大的 {n} 个。"),
+    "rec.act_title": ("h_t = {f}(a_t) for every unit", "每个单元的 h_t = {f}(a_t)"),
+    "rec.pre_axis": ("pre-activation a_t", "预激活 a_t"),
+    "rec.terms_caption": ("Bars: the input term, the recurrent term and the biases add up to "
+                          "a_t (diamond). Right: where each unit sits on the nonlinearity; "
+                          "units in the shaded bands are saturated and pass little gradient.",
+                          "柱：输入项、循环项和偏置相加得到 a_t（菱形）。右：每个单元在激活函数上"
+                          "的位置；阴影带中的单元已饱和，几乎不传递梯度。"),
+    "rec.heatmap": ("The hidden state over time", "隐藏状态随时间的变化"),
+    "rec.layer_dir": ("layer {l}, {d}", "第 {l} 层，{d}"),
+    "rec.heatmap_title": ("{name}: hidden units × time", "{name}：隐藏单元 × 时间"),
+    "rec.heatmap_caption": ("Each column is h_t; the outlined column is the current step. "
+                            "Colours are centred on zero: red positive, blue negative.",
+                            "每一列是一个 h_t；带边框的列是当前步。颜色以零为中心：红正蓝负。"),
+    "rec.probs": ("softmax(o_t) over time", "softmax(o_t) 随时间的变化"),
+    "rec.probs_caption": ("The output layer's probabilities at every step (untrained weights: "
+                          "the pattern shows how h_t moves, not a prediction).",
+                          "每一步输出层的概率（权重未经训练：图案反映 h_t 的变化，而非预测）。"),
+    "rec.saturated": ("|h| > 0.95", "|h| > 0.95"),
+    "rec.saturation": ("Saturated units", "饱和单元"),
+    "rec.fraction": ("fraction of units", "单元比例"),
+    "rec.saturation_caption": ("The share of units with |h_t| > 0.95, where tanh is flat and "
+                               "its derivative nearly 0.",
+                               "|h_t| > 0.95 的单元占比；在这里 tanh 几乎是平的，导数接近 0。"),
+    "rec.saturation_relu": ("Saturation is a tanh notion: relu does not saturate for positive "
+                            "inputs (it is 0 for negative ones).",
+                            "饱和是 tanh 的概念：relu 对正输入不会饱和（对负输入输出为 0）。"),
+    "rec.pca": ("Trajectory of h_t (PC 1: {a:.0f}%, PC 2: {b:.0f}% of variance)",
+                "h_t 的轨迹（PC 1：{a:.0f}%，PC 2：{b:.0f}% 的方差）"),
+    "rec.pca_caption": ("The states projected on their two main directions of variation; "
+                        "colour runs from the first step to the last.",
+                        "把状态投影到变化最大的两个方向上；颜色从第一步渐变到最后一步。"),
+    "rec.distance_name": ("|h_t − h′_t|", "|h_t − h′_t|"),
+    "rec.distance": ("Fading memory: two runs from nearby h₀", "逐渐消退的记忆：从相近 h₀ 出发的两次运行"),
+    "rec.distance_axis": ("distance (log scale)", "距离（对数刻度）"),
+    "rec.distance_caption": ("A second run starts from h₀ nudged by {eps:g}. If the distance "
+                             "falls, the RNN forgets its start; if it grows, small differences "
+                             "explode (W_hh's spectral radius: {rho:.3g}).",
+                             "第二次运行从扰动了 {eps:g} 的 h₀ 出发。距离下降说明 RNN 忘记了起点；"
+                             "距离增长说明微小差异被放大（W_hh 的谱半径：{rho:.3g}）。"),
+}
+
+
+def translate(key: str, lang: str = "en", **params) -> str:
+    """The string for `key` in `lang`, filled in with `params`. An unknown key raises KeyError
+    (a test walks every key the code uses)."""
+    en, zh = STRINGS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**params) if params else text
