@@ -49,7 +49,7 @@ def as_float_array(name: str, value, dtype: np.dtype) -> np.ndarray:
 
 
 def shape_str(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return str(tuple(int(s) for s in shape))  # (3,) for a vector, as Python writes it
 
 
 def check_shape(name: str, arr: np.ndarray, expected: tuple, legend: str = "") -> None:

@@ -37,6 +37,13 @@ def log_softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.nd
     return dy - np.exp(y) * np.sum(dy, axis=axis, keepdims=True)
 
 
+def _as_float(value) -> np.ndarray:
+    """`value` as an array of at least float32 (float64 stays float64, integers become float64);
+    nested lists too, which np.result_type alone would misread as a dtype description."""
+    arr = np.asarray(value)
+    return arr.astype(np.result_type(arr.dtype, np.float32), copy=False)
+
+
 def _check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
@@ -49,7 +56,7 @@ def cross_entropy(logits, target, reduction: str = "mean"):
     "mean" averages over every position, "sum" adds them (L = sum_t L_t).
     """
     _check_reduction(reduction)
-    logits = np.asarray(logits, dtype=np.result_type(logits, np.float32))
+    logits = _as_float(logits)
     target = np.asarray(target)
     if logits.ndim < 1 or target.shape != logits.shape[:-1]:
         raise ValueError(f"target: expected shape {shape_str(logits.shape[:-1])} (logits' "
@@ -74,7 +81,7 @@ def cross_entropy(logits, target, reduction: str = "mean"):
 def mse(pred, target, reduction: str = "mean"):
     """Mean (or summed) squared error. pred and target of one shape. Returns (loss, dpred)."""
     _check_reduction(reduction)
-    pred = np.asarray(pred, dtype=np.result_type(pred, np.float32))
+    pred = _as_float(pred)
     target = np.asarray(target, dtype=pred.dtype)
     if pred.shape != target.shape:
         raise ValueError(f"target: expected shape {shape_str(pred.shape)} (pred's shape), got "

@@ -144,9 +144,9 @@ class RNN:
 
     def scale_recurrent(self, target: float, measure: str = "spectral_radius") -> None:
         """Rescale every W_hh so its spectral radius (or largest singular value) is `target`."""
-        for name in self.params:
-            if name.startswith("weight_hh"):
-                self.params[name] = _init.scale_to(self.params[name], target, measure)
+        scaled = {name: _init.scale_to(value, target, measure)
+                  for name, value in self.params.items() if name.startswith("weight_hh")}
+        self.params.update(scaled)  # all or nothing: scale_to raises before anything changes
         self._caches = self._grads = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -216,6 +216,8 @@ class RNN:
     def forward(self, x, h0=None):
         """Run the RNN. Returns (output, h_n) with the shapes in the module docstring."""
         x3, unbatched = self._input_to_tbd(x)
+        if np.shares_memory(x3, np.asarray(x)):
+            x3 = x3.copy()  # the cache must not change if the caller later writes into x
         T, B, _ = x3.shape
         H, K = self.hidden_size, self.num_directions
         state_shape = self._state_shape(B, unbatched)
@@ -226,7 +228,7 @@ class RNN:
             legend = "(L*K, H)" if unbatched else "(L*K, B, H)"
             check_shape("h0", h0_arr, state_shape, f"{legend} = (num_layers * num_directions"
                         f"{'' if unbatched else ', batch'}, hidden_size)")
-            h0_3 = h0_arr[:, None, :] if unbatched else h0_arr
+            h0_3 = (h0_arr[:, None, :] if unbatched else h0_arr).copy()
         caches: list[list[LayerCache]] = []
         h_n = np.empty((self.num_layers * K, B, H), dtype=self.dtype)
         layer_in = x3
