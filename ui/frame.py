@@ -60,6 +60,8 @@ def t(key: str, **params) -> str:
 
 def message(err: Exception, **params) -> str:
     """A translated message for a ConfigError or DataError, or the error's own text."""
+    if isinstance(err, DataError):
+        return err.message(lang())  # fills the cell's position ({where}) first
     key = getattr(err, "key", None)
     if key in STRINGS:
         try:
@@ -438,8 +440,8 @@ def frame(page: str = "") -> C.Config:
             ss[CFG_KEY] = cfg
             ss[WARN_KEY] = []
         st.button(t("side.preset"), help=t("side.preset_help"), on_click=_apply_preset,
-                  use_container_width=True)
-        st.button(t("side.reset"), on_click=_reset, use_container_width=True)
+                  width="stretch")
+        st.button(t("side.reset"), on_click=_reset, width="stretch")
         with st.expander(t("side.share")):
             st.caption(t("side.share_note"))
             ss[SHARE_KEY] = st.empty()

@@ -303,6 +303,121 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "explode (W_hh's spectral radius: {rho:.3g}).",
                              "第二次运行从扰动了 {eps:g} 的 h₀ 出发。距离下降说明 RNN 忘记了起点；"
                              "距离增长说明微小差异被放大（W_hh 的谱半径：{rho:.3g}）。"),
+    # -- pasted and uploaded data (ui/data_input.py) ------------------------------------------
+    # where a cell is; filled into the {where} of the messages below
+    "data.where": (
+        "Row {row}, column {col}",
+        "第 {row} 行第 {col} 列",
+    ),
+    "data.where_header": (
+        "Row {row}, column {col} (\"{name}\"; row {header_row} is the header)",
+        "第 {row} 行第 {col} 列（“{name}”列；第 {header_row} 行是表头）",
+    ),
+    "data.where_index": (
+        "Row {row}, column {col} (array index {index})",
+        "第 {row} 行第 {col} 列（数组下标 {index}）",
+    ),
+    # the errors
+    "data.empty": (
+        "No numbers found: there are no rows of values (blank lines and lines starting with # "
+        "are skipped). Enter one row per time step, e.g. 0.5, 1.2",
+        "没有找到数据：没有任何数值行（空行和以 # 开头的行会被跳过）。请每个时间步写一行，"
+        "例如 0.5, 1.2",
+    ),
+    "data.empty_array": (
+        "The array has shape {shape}, which holds no values. It needs at least one row and one "
+        "column.",
+        "数组的形状是 {shape}，其中没有任何数值。至少需要一行一列。",
+    ),
+    "data.header_only": (
+        "Row {header_row} is a header, but no rows of numbers follow it. Add one row per time "
+        "step below the header.",
+        "第 {header_row} 行是表头，但下面没有数值行。请在表头下方每个时间步写一行。",
+    ),
+    "data.not_number": (
+        "{where}: \"{value}\" is not a number. Allowed are numbers such as 1, -2.5 or 3e-2.",
+        "{where}：“{value}”不是数字。允许的写法如 1、-2.5 或 3e-2。",
+    ),
+    "data.empty_cell": (
+        "{where} is empty. Every row needs a number in every column.",
+        "{where}是空的。每一行的每一列都需要一个数字。",
+    ),
+    "data.nonfinite": (
+        "{where}: \"{value}\" is not a finite number. NaN and infinity are not allowed; values "
+        "must lie between -1.7e308 and 1.7e308.",
+        "{where}：“{value}”不是有限数。不允许 NaN 和无穷大；数值必须在 -1.7e308 到 1.7e308 之间。",
+    ),
+    "data.decimal_comma": (
+        "{where}: \"{value}\" uses a comma as the decimal mark. Write decimals with a point, "
+        "e.g. {suggestion}",
+        "{where}：“{value}”用逗号作小数点。请用英文句点表示小数，例如 {suggestion}",
+    ),
+    "data.bad_delimiter": (
+        "{where}: \"{value}\" looks like several numbers in one column. Separate columns with "
+        "commas, semicolons or tabs.",
+        "{where}：“{value}”看起来是挤在同一列里的多个数字。请用逗号、分号或制表符分隔各列。",
+    ),
+    "data.bad_delimiter_text": (
+        "{where}: \"{value}\" looks like several numbers joined by \"{sep}\". Separate values "
+        "with commas, semicolons, tabs or spaces.",
+        "{where}：“{value}”看起来是用“{sep}”连在一起的多个数字。请用逗号、分号、制表符或空格"
+        "分隔数值。",
+    ),
+    "data.ragged": (
+        "Row {row} has a different number of values ({got}) than row {first_row} ({expected}). "
+        "Every row needs the same number of values (one per input feature).",
+        "第 {row} 行的数值个数（{got} 个）与第 {first_row} 行（{expected} 个）不同。每一行的数值"
+        "个数必须相同（每个输入特征一个）。",
+    ),
+    "data.ragged_header": (
+        "Row {row} has a different number of values ({got}) than the header in row "
+        "{header_row} has columns ({expected}). Every row needs one value per column.",
+        "第 {row} 行的数值个数（{got} 个）与第 {header_row} 行表头的列数（{expected} 列）不同。"
+        "每一行的每一列都需要一个数值。",
+    ),
+    "data.too_many_rows": (
+        "The data has {rows} rows (time steps); at most {limit} are allowed. Use a shorter "
+        "sequence.",
+        "数据有 {rows} 行（时间步），最多允许 {limit} 行。请使用更短的序列。",
+    ),
+    "data.too_many_cols": (
+        "Row {row} has {cols} values (input features); at most {limit} are allowed.",
+        "第 {row} 行有 {cols} 个数值（输入特征），最多允许 {limit} 个。",
+    ),
+    "data.too_large": (
+        "The data is {size:,} bytes; at most {limit:,} bytes are allowed.",
+        "数据大小为 {size:,} 字节，最多允许 {limit:,} 字节。",
+    ),
+    "data.encoding": (
+        "The file is not UTF-8 text: byte {byte} (row {row}) cannot be read as UTF-8. Save the "
+        "file as UTF-8 (in Excel: \"CSV UTF-8\") and upload it again.",
+        "文件不是 UTF-8 文本：第 {row} 行的第 {byte} 个字节无法按 UTF-8 读取。请将文件另存为 "
+        "UTF-8 编码（Excel 中选择“CSV UTF-8”）后重新上传。",
+    ),
+    "data.malformed_csv": (
+        "Row {row} cannot be read as CSV. Check that its quotation marks (\") are balanced.",
+        "第 {row} 行无法按 CSV 格式读取。请检查该行的引号（\"）是否成对。",
+    ),
+    "data.npy_invalid": (
+        "The file is not a valid .npy array file (or it is cut short). Save a single array "
+        "with numpy.save(\"data.npy\", x).",
+        "该文件不是有效的 .npy 数组文件（或文件不完整）。请用 numpy.save(\"data.npy\", x) "
+        "保存单个数组。",
+    ),
+    "data.npz": (
+        "The file is an .npz archive, not a single array. Save one array with "
+        "numpy.save(\"data.npy\", x).",
+        "该文件是 .npz 压缩包，而不是单个数组。请用 numpy.save(\"data.npy\", x) 保存一个数组。",
+    ),
+    "data.bad_dtype": (
+        "The array holds {dtype} values; allowed are integers and real floating-point numbers.",
+        "数组的数据类型是 {dtype}；只允许整数和实数浮点数。",
+    ),
+    "data.bad_shape": (
+        "The array has shape {shape}; allowed are 1-D (T,) for one feature or 2-D (T, D) with "
+        "one row per time step.",
+        "数组的形状是 {shape}；只允许一维 (T,)（单个特征）或二维 (T, D)（每个时间步一行）。",
+    ),
 }
 
 
