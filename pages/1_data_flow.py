@@ -85,7 +85,7 @@ with c1:
         + [(ui.t("df.recurrent_contrib"), f"W_hh[{j},{n}] · {prev}[{n}]", v)
            for n, v in bd.top_recurrent],
         columns=[ui.t("df.col_term"), ui.t("df.col_product"), ui.t("df.col_value")]),
-        hide_index=True, use_container_width=True)
+        hide_index=True, width="stretch")
 with c2:
     m = ui.page_number("out", ui.t("df.output_unit", O=cfg.output_size), 0,
                        cfg.output_size - 1, 0)
@@ -94,7 +94,7 @@ with c2:
     st.dataframe(pd.DataFrame(
         [(f"W_ho[{m},{n}] · h_t[{n}]", v) for n, v in ob.top],
         columns=[ui.t("df.col_product"), ui.t("df.col_value")]),
-        hide_index=True, use_container_width=True)
+        hide_index=True, width="stretch")
 st.caption(ui.t("df.plugged_caption"))
 
 # -- parameters and the PyTorch equivalent ----------------------------------------------------
@@ -106,7 +106,7 @@ table = pd.DataFrame([(n, str(list(s)), c) for n, s, c in rows],
                      columns=[ui.t("df.col_name"), ui.t("df.col_shape"), ui.t("df.col_count")])
 c1, c2 = st.columns([2, 3])
 with c1:
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     st.metric(ui.t("df.total"), f"{sum(c for _, _, c in rows):,}")
     st.download_button(ui.t("df.download"), weights_npz(run), file_name="rnn_weights.npz",
                        mime="application/octet-stream", help=ui.t("df.download_help"))

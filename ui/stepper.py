@@ -83,14 +83,14 @@ def step_control(T: int) -> int:
     st.session_state[key] = step
     c_prev, c_slider, c_next, c_play = st.columns([1, 8, 1, 1.4], vertical_alignment="bottom")
     c_prev.button("◀", key=_key("prev"), help=t("step.prev"), on_click=_shift, args=(-1, T),
-                  disabled=step <= 1, use_container_width=True)
+                  disabled=step <= 1, width="stretch")
     if T > 1:
         c_slider.slider(t("step.label", T=T), 1, T, key=key, on_change=_slider_moved)
     else:
         c_slider.caption(t("step.label", T=T))
     c_next.button("▶", key=_key("next"), help=t("step.next"), on_click=_shift, args=(1, T),
-                  disabled=step >= T, use_container_width=True)
+                  disabled=step >= T, width="stretch")
     c_play.button(t("step.pause") if playing() else t("step.play"), key=_key("play"),
                   on_click=_toggle_play, args=(T,), disabled=T <= 1, type="primary",
-                  use_container_width=True)
+                  width="stretch")
     return step
