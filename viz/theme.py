@@ -1,0 +1,252 @@
+"""Colours, fonts and the common layout of every figure; the one place colour scales live.
+
+Signed quantities (weights, W_ih x_t, W_hh h_{t-1}, a_t, h_t, o_t, gradients) use DIVERGING,
+centred on zero with a symmetric range, so white means zero on every page. Probabilities use
+SEQUENTIAL on [0, 1]; position in time uses TIME. The terms of the recurrence keep one colour
+each (TERM_COLORS) wherever they appear as bars or lines.
+
+Also here: the reduction of very large heatmaps to what a browser can draw
+(`reduce_for_display`), and small helpers the builders share (shape text, symmetric range,
+visible characters, tick thinning).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Blue (negative), white (zero), red (positive): ColorBrewer RdBu reversed, 11 classes.
+DIVERGING = [
+    [0.0, "#053061"],
+    [0.1, "#2166ac"],
+    [0.2, "#4393c3"],
+    [0.3, "#92c5de"],
+    [0.4, "#d1e5f0"],
+    [0.5, "#f7f7f7"],
+    [0.6, "#fddbc7"],
+    [0.7, "#f4a582"],
+    [0.8, "#d6604d"],
+    [0.9, "#b2182b"],
+    [1.0, "#67001f"],
+]
+
+# Probabilities 0..1: white to deep purple (ColorBrewer Purples), so 0 reads as "nothing" and
+# it cannot be mistaken for the blue-red of signed values.
+SEQUENTIAL = [
+    [0.0, "#fcfbfd"],
+    [0.125, "#efedf5"],
+    [0.25, "#dadaeb"],
+    [0.375, "#bcbddc"],
+    [0.5, "#9e9ac8"],
+    [0.625, "#807dba"],
+    [0.75, "#6a51a3"],
+    [0.875, "#54278f"],
+    [1.0, "#3f007d"],
+]
+
+# Position in time (PCA trajectory): early steps light, late steps dark.
+TIME = "Viridis"
+
+# One colour per term of h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), o_t = W_ho h_t + b_ho.
+TERM_COLORS = {
+    "input": "#1f77b4",      # W_ih x_t, and x_t itself
+    "recurrent": "#ff7f0e",  # W_hh h_{t-1}, and the state carried along the chain
+    "bias": "#7f7f7f",       # b_ih + b_hh
+    "pre": "#2b2b2b",        # a_t, the pre-activation
+    "h": "#2ca02c",          # h_t
+    "output": "#9467bd",     # o_t
+    "highlight": "#d62728",  # the current step, saturated units
+}
+
+# Line colours for series that are not one of the terms (time_lines).
+LINE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#17becf", "#bcbd22", "#7f7f7f"]
+
+# Chinese needs a CJK face; the list falls through to whatever the learner's system has.
+FONT_FAMILY = ('"Open Sans", "Source Sans Pro", "Noto Sans CJK SC", "Microsoft YaHei", '
+               '"PingFang SC", "Hiragino Sans GB", Arial, sans-serif')
+FONT_SIZE = 14
+TITLE_SIZE = 17
+NOTE_COLOR = "#666666"
+BORDER_COLOR = "#9e9e9e"
+MARK_COLOR = "#111111"  # the current step on a diverging heatmap
+MARK_COLOR_SEQUENTIAL = "#ff7f0e"  # ... and on a sequential one (black vanishes on deep purple)
+
+# d3-format for hover values: 4 significant digits.
+VALUE_FMT = ".4g"
+
+# Above this many cells a heatmap is thinned before it goes to the browser: a 1000 x 1000
+# matrix is 8 MB of JSON and takes seconds to draw, and a screen has fewer pixels anyway.
+MAX_CELLS = 200_000
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None, *,
+                legend: bool | None = None) -> go.Figure:
+    """Apply the house layout to `fig` in place and return it: white template, readable fonts
+    (with CJK fallbacks), compact margins, the title at top left, a horizontal legend above the
+    plot. `legend=None` shows the legend when more than one trace asks for it."""
+    if legend is None:
+        legend = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name) > 1
+    top = 16 + (40 if title else 0) + (28 if legend else 0)
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#222222"),
+        margin=dict(l=60, r=24, t=top, b=52),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=13)),
+        showlegend=legend,
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
+                    bgcolor="rgba(255,255,255,0)"),
+    )
+    if title:
+        fig.update_layout(title=dict(text=title, x=0.0, xref="paper", xanchor="left",
+                                     y=1.0, yref="container", yanchor="top", pad=dict(t=10),
+                                     font=dict(size=TITLE_SIZE)))
+    if height is not None:
+        fig.update_layout(height=int(height))
+    return fig
+
+
+def shape_text(shape) -> str:
+    """A tensor's shape in torch's and the seed article's notation: (256, 100) -> '[256, 100]'."""
+    if isinstance(shape, np.ndarray):
+        shape = shape.shape
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def symmetric_zmax(*arrays, zmax: float | None = None) -> float:
+    """The half-width of a zero-centred colour range: `zmax` if given, else max |value| over the
+    finite values of all arrays; 1.0 when there is nothing but zeros (an all-zero h_0 still gets
+    a valid range, and draws white)."""
+    if zmax is not None:
+        zmax = float(zmax)
+        if not math.isfinite(zmax) or zmax <= 0:
+            raise ValueError(f"zmax: expected a positive finite number, got {zmax!r}")
+        return zmax
+    m = 0.0
+    for a in arrays:
+        a = np.asarray(a)
+        if a.size:
+            finite = np.abs(a[np.isfinite(a)])
+            if finite.size:
+                m = max(m, float(finite.max()))
+    return m if m > 0 else 1.0
+
+
+def display_char(s) -> str:
+    """A label as it should appear on an axis: whitespace made visible (a space is '␣', a
+    newline '↵', a tab '⇥'), so the characters of a text stay one tick each."""
+    s = str(s)
+    return s.replace(" ", "␣").replace("\n", "↵").replace("\r", "⏎").replace("\t", "⇥")
+
+
+def _even_index(n: int, k: int) -> np.ndarray:
+    """k evenly spaced, strictly increasing indices in [0, n), first and last included."""
+    if k >= n:
+        return np.arange(n)
+    if k == 1:
+        return np.zeros(1, dtype=int)
+    # spacing (n-1)/(k-1) >= 1, so rounding keeps them distinct
+    return np.rint(np.linspace(0, n - 1, k)).astype(int)
+
+
+def _force_keep(idx: np.ndarray, must) -> np.ndarray:
+    """Replace, for each index in `must`, the nearest kept index by it (order and uniqueness
+    hold, since the must-keep index lies between the neighbours of the one it replaces)."""
+    idx = idx.copy()
+    n_max = idx[-1]  # _even_index always keeps the last index
+    for m in must or ():
+        m = int(m)
+        if m < 0 or m > n_max or m in idx:
+            continue
+        j = int(np.argmin(np.abs(idx - m)))
+        lo = idx[j - 1] if j > 0 else -1
+        hi = idx[j + 1] if j + 1 < len(idx) else np.iinfo(np.int64).max
+        if lo < m < hi:
+            idx[j] = m
+    return idx
+
+
+def reduce_for_display(z, max_cells: int = MAX_CELLS, *, keep_rows=None, keep_cols=None):
+    """Thin a 2-D array to at most `max_cells` cells by keeping evenly spaced rows and columns.
+
+    Returns (z_small, row_index, col_index, reduced): z_small = z[np.ix_(row_index, col_index)]
+    holds the exact values of the kept cells; row_index and col_index are the original indices
+    of the kept rows and columns (label the axes with them); reduced is False when z already
+    fits (then z_small is z itself and the indices are aranges). The shorter axis is kept whole
+    when it has at most sqrt(max_cells) entries, otherwise both are cut to about sqrt(max_cells),
+    so a long thin array stays readable. keep_rows / keep_cols: indices that must survive
+    (the current time step), each replacing its nearest kept neighbour.
+    """
+    z = np.asarray(z)
+    if z.ndim != 2:
+        raise ValueError(f"reduce_for_display: expected a 2-D array, got shape {z.shape}")
+    max_cells = int(max_cells)
+    if max_cells < 1:
+        raise ValueError(f"max_cells: expected a positive integer, got {max_cells}")
+    n_r, n_c = z.shape
+    if n_r * n_c <= max_cells:
+        return z, np.arange(n_r), np.arange(n_c), False
+    side = max(1, math.isqrt(max_cells))
+    if n_r <= n_c:
+        k_r = min(n_r, side)
+        k_c = min(n_c, max_cells // k_r)
+    else:
+        k_c = min(n_c, side)
+        k_r = min(n_r, max_cells // k_c)
+    rows = _force_keep(_even_index(n_r, k_r), keep_rows if k_r < n_r else None)
+    cols = _force_keep(_even_index(n_c, k_c), keep_cols if k_c < n_c else None)
+    return z[np.ix_(rows, cols)], rows, cols, True
+
+
+def time_ticks(t_values: np.ndarray, labels=None, max_ticks: int = 60):
+    """tickvals / ticktext for a time axis with per-step labels (characters of a text), thinned
+    to at most `max_ticks` so they do not overprint; (None, None) without labels."""
+    if labels is None:
+        return None, None
+    labels = [display_char(s) for s in labels]
+    n = len(t_values)
+    if len(labels) != n:
+        raise ValueError(f"x_labels: expected {n} labels (one per step), got {len(labels)}")
+    every = max(1, math.ceil(n / max_ticks))
+    keep = np.arange(0, n, every)
+    return [t_values[i].item() for i in keep], [labels[i] for i in keep]
+
+
+def note_annotation(text: str, *, x: float = 1.0, y: float = 1.0, xanchor: str = "right",
+                    yanchor: str = "bottom") -> dict:
+    """A small grey note in paper coordinates (e.g. 'reduced for display: ...')."""
+    return dict(text=text, x=x, y=y, xref="paper", yref="paper", xanchor=xanchor,
+                yanchor=yanchor, showarrow=False, font=dict(size=12, color=NOTE_COLOR))
+
+
+def as_array(name: str, arr, ndim: int | tuple, legend: str = "") -> np.ndarray:
+    """`arr` as an ndarray (no copy, never written to), or ValueError naming the expected and
+    the given shape. ndim: an int or a tuple of allowed ranks; legend names the axes."""
+    a = np.asarray(arr)
+    allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if a.ndim not in allowed:
+        ranks = " or ".join(f"{d}-D" for d in allowed)
+        extra = f" {legend}" if legend else ""
+        raise ValueError(f"{name}: expected a {ranks} array{extra}, got shape {a.shape}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: expected real numbers, got dtype {a.dtype}")
+    return a
+
+
+def check_step(step, n: int, t_start: int = 1, name: str = "step") -> int | None:
+    """The 0-based array index of time step `step`, where the n steps are numbered
+    t_start .. t_start + n - 1 (the numbers on the time axis); None passes through.
+    ValueError names the allowed range otherwise."""
+    if step is None:
+        return None
+    hi = t_start + n - 1
+    try:
+        t = int(step)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected an integer t in [{t_start}, {hi}], "
+                         f"got {step!r}") from None
+    if t != step or not t_start <= t <= hi:
+        raise ValueError(f"{name}: expected an integer t in [{t_start}, {hi}], got {step!r}")
+    return t - t_start
