@@ -77,9 +77,16 @@ def step_views() -> None:
     # -- outputs and saturation ---------------------------------------------------------------
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(rv.probs_heatmap(run.probs[:, 0], step=step, x_labels=labels,
-                                         title=ui.t("rec.probs"), x_title=time_title,
-                                         y_title=ui.t("fig.class")), key="rec_probs")
+        tab_p, tab_o = st.tabs(["softmax(o_t)", "o_t = W_ho h_t + b_ho"])
+        with tab_p:
+            st.plotly_chart(rv.probs_heatmap(run.probs[:, 0], step=step, x_labels=labels,
+                                             title=ui.t("rec.probs"), x_title=time_title,
+                                             y_title=ui.t("fig.class")), key="rec_probs")
+        with tab_o:
+            st.plotly_chart(rv.hidden_heatmap(run.logits[:, 0], step=step, x_labels=labels,
+                                              title=ui.t("rec.logits"), x_title=time_title,
+                                              y_title=ui.t("fig.class"), value_label="o_t",
+                                              unit_name=ui.t("fig.class")), key="rec_logits")
         st.caption(ui.t("rec.probs_caption"))
     with c2:
         if cfg.nonlinearity == "tanh":

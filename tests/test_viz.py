@@ -104,6 +104,13 @@ def test_base_layout_sets_title_height_and_fonts():
     assert fig.layout.margin.l <= 80 and fig.layout.margin.r <= 80
 
 
+def test_house_layout_is_the_layout_base_layout_applies():
+    for title, height, legend in ((None, None, False), ("标题", 333, True), ("", 280.5, False)):
+        applied = theme.base_layout(go.Figure(), title, height, legend=legend).layout
+        built = go.Figure(layout=theme.house_layout(title, height, legend=legend)).layout
+        assert applied.to_plotly_json() == built.to_plotly_json()
+
+
 def test_shape_text_and_symmetric_range():
     assert theme.shape_text((256, 100)) == "[256, 100]"
     assert theme.shape_text(np.zeros(7)) == "[7]"
@@ -461,6 +468,25 @@ def test_builders_accept_read_only_float32_and_float64_and_leave_inputs_alone(x6
         f.to_json()  # serialisable, as st.plotly_chart needs
     np.testing.assert_array_equal(h, h0)
     np.testing.assert_array_equal(p, p0)
+
+
+def test_builders_build_each_figure_in_one_call(monkeypatch):
+    """Speed: every fig.add_* / update_* call re-validates the figure built so far, so each
+    builder collects plain dicts and validates them once, in go.Figure(data=..., layout=...)."""
+    def refuse(name):
+        def call(*args, **kwargs):
+            raise AssertionError(f"a builder called go.Figure.{name}")
+        return call
+
+    for name in ("add_trace", "add_traces", "add_shape", "add_annotation", "update_layout",
+                 "update_traces", "update_xaxes", "update_yaxes"):
+        monkeypatch.setattr(go.Figure, name, refuse(name))
+    rng = np.random.default_rng(6)
+    _all_figures(rng.normal(size=(4, 3)), rng.dirichlet(np.ones(3), size=4), False)
+    viz.unrolled_chain(60, 31, x_labels=["a"] * 60)
+    viz.tensor_heatmap(rand(600, 500), "W")  # with the "reduced" note
+    viz.hidden_heatmap(rand(1000, 300), step=502)
+    viz.output_bars(ro([1.0, 2.0]), ro([0.3, 0.7]), labels=["a", "b"])
 
 
 def test_the_same_signed_quantity_gets_the_same_colours_everywhere():

@@ -157,7 +157,9 @@ def compute_run(cfg: Config, upload: np.ndarray | None = None) -> Run:
         probs=_frozen(probs), saturation=_frozen(analysis.saturation_fraction(top)),
         pca=_frozen(proj), pca_explained=_frozen(explained), distance=_frozen(distance),
         nonfinite_step=nonfinite, radius_before=before,
-        radius_after=rnn_core.init.spectral_radius(rnn.params["weight_hh_l0"]),
+        # rescaling multiplies W_hh by target / radius, so the radius is the target (no second
+        # eigendecomposition: it takes seconds at H = 1024 on a loaded machine)
+        radius_after=cfg.radius if cfg.radius > 0 and before > 0 else before,
     )
 
 

@@ -278,6 +278,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "Colours are centred on zero: red positive, blue negative.",
                             "每一列是一个 h_t；带边框的列是当前步。颜色以零为中心：红正蓝负。"),
     "rec.probs": ("softmax(o_t) over time", "softmax(o_t) 随时间的变化"),
+    "rec.logits": ("o_t over time: output classes × time", "o_t 随时间的变化：输出类别 × 时间"),
     "rec.probs_caption": ("The output layer's probabilities at every step (untrained weights: "
                           "the pattern shows how h_t moves, not a prediction).",
                           "每一步输出层的概率（权重未经训练：图案反映 h_t 的变化，而非预测）。"),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from . import theme
 from .theme import DIVERGING, MAX_CELLS, SEQUENTIAL, VALUE_FMT
@@ -31,6 +30,8 @@ _TITLE_CHAR_PX = 7.5
 _CHROME_PX = 110
 _MIN_UNIT_PX = 30
 _MAX_UNIT_PX = 64
+# output_bars: the gap between its two rows, as a fraction of the plot height.
+_SPACING = 0.14
 
 
 def _as_matrix(name: str, arr) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -81,33 +82,34 @@ def tensor_heatmap(arr, name: str, title: str | None = None, zmax: float | None 
     n_rows, n_cols = m.shape
     zm = theme.symmetric_zmax(a, zmax=zmax)
     z, rows, cols, reduced = theme.reduce_for_display(m, max_cells)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=cols, y=rows, colorscale=DIVERGING, zmin=-zm, zmax=zm,
-        colorbar=dict(title=dict(text=value_label), thickness=14, len=0.9),
-        hovertemplate=_hover(is_vec, row_label, col_label, value_label), name=name,
-        **_gaps(n_rows, n_cols)))
     height = _default_height(n_rows) if height is None else height
     if title is None:
         title = f"{name} {theme.shape_text(a)}"
-    theme.base_layout(fig, title, height, legend=False)
+    layout = theme.house_layout(title, height, legend=False)
     # Square cells on a plot area of the nominal width (a vector's column about 40 px wide),
     # left-aligned with the colour bar right beside it; a narrower page narrows the cells.
-    plot_px = max(60, height - fig.layout.margin.t - fig.layout.margin.b)
+    plot_px = max(60, height - layout["margin"]["t"] - layout["margin"]["b"])
     width_px = 40.0 if is_vec else n_cols * plot_px / n_rows
     frac = min(1.0, max(0.04, width_px / _NOMINAL_PLOT_PX))
-    fig.update_traces(colorbar=dict(x=frac + 0.01, xanchor="left", xpad=8))
-    fig.update_xaxes(domain=[0.0, frac], range=[-0.5, n_cols - 0.5], showgrid=False,
-                     zeroline=False, showticklabels=not is_vec,
-                     title=dict(text=None if is_vec else col_label))
-    fig.update_yaxes(range=[n_rows - 0.5, -0.5], showgrid=False, zeroline=False,
-                     title=dict(text=row_label))
-    fig.add_shape(_border(n_rows, n_cols))
+    heatmap = dict(
+        type="heatmap", z=z, x=cols, y=rows, colorscale=DIVERGING, zmin=-zm, zmax=zm,
+        colorbar=dict(title=dict(text=value_label), thickness=14, len=0.9, x=frac + 0.01,
+                      xanchor="left", xpad=8),
+        hovertemplate=_hover(is_vec, row_label, col_label, value_label), name=name,
+        **_gaps(n_rows, n_cols))
+    layout.update(
+        xaxis=dict(domain=[0.0, frac], range=[-0.5, n_cols - 0.5], showgrid=False,
+                   zeroline=False, showticklabels=not is_vec,
+                   title=dict(text=None if is_vec else col_label)),
+        yaxis=dict(range=[n_rows - 0.5, -0.5], showgrid=False, zeroline=False,
+                   title=dict(text=row_label)),
+        shapes=[_border(n_rows, n_cols)])
     if reduced:
         shown = (len(rows),) if is_vec else z.shape
-        fig.add_annotation(theme.note_annotation(
+        layout["annotations"] = [theme.note_annotation(
             f"{reduced_note}: {theme.shape_text(a)} → {theme.shape_text(shown)}",
-            x=0.0, xanchor="left"))
-    return fig
+            x=0.0, xanchor="left")]
+    return go.Figure(data=[heatmap], layout=layout)
 
 
 def dataflow_figure(panels, operators=None, title: str | None = None,
@@ -174,8 +176,7 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
     starts = left + np.concatenate([[0.0], np.cumsum(widths[:-1] + gaps)])
     domains = [(float(s), float(min(1.0, s + w))) for s, w in zip(starts, widths, strict=True)]
     right = domains[-1][1]
-    fig = go.Figure()
-    titles, notes = [], []
+    traces, axes, shapes, titles, notes = [], {}, [], [], []
     for i, ((label, a, m, is_vec), (x0, x1)) in enumerate(zip(items, domains, strict=True)):
         k = "" if i == 0 else str(i + 1)
         n_rows, n_cols = m.shape
@@ -183,23 +184,22 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
         if reduced:
             shown = (len(rows),) if is_vec else z.shape
             notes.append(f"{label} {theme.shape_text(a)} → {theme.shape_text(shown)}")
-        fig.add_trace(go.Heatmap(
-            z=z, x=cols, y=rows, coloraxis="coloraxis", name=label, xaxis=f"x{k}",
-            yaxis=f"y{k}", hovertemplate=_hover(is_vec, row_label, col_label, value_label,
-                                                label), **_gaps(n_rows, n_cols)))
+        traces.append(dict(
+            type="heatmap", z=z, x=cols, y=rows, coloraxis="coloraxis", name=label,
+            xaxis=f"x{k}", yaxis=f"y{k}",
+            hovertemplate=_hover(is_vec, row_label, col_label, value_label, label),
+            **_gaps(n_rows, n_cols)))
         # every panel spans max_rows rows' worth of height (same cell height everywhere),
         # except a panel so short it would shrink below _MIN_HEIGHT_FRAC; centred vertically
         span = min(float(max_rows), n_rows / _MIN_HEIGHT_FRAC)
         mid = (n_rows - 1) / 2
-        fig.update_layout({
-            f"xaxis{k}": dict(domain=[x0, x1], anchor=f"y{k}", range=[-0.5, n_cols - 0.5],
-                              showticklabels=False, showgrid=False, zeroline=False,
-                              fixedrange=True),
-            f"yaxis{k}": dict(domain=[0.0, 1.0], anchor=f"x{k}",
-                              range=[mid + span / 2, mid - span / 2], showticklabels=False,
-                              showgrid=False, zeroline=False, fixedrange=True),
-        })
-        fig.add_shape(_border(n_rows, n_cols, f"x{k}", f"y{k}"))
+        axes[f"xaxis{k}"] = dict(domain=[x0, x1], anchor=f"y{k}", range=[-0.5, n_cols - 0.5],
+                                 showticklabels=False, showgrid=False, zeroline=False,
+                                 fixedrange=True)
+        axes[f"yaxis{k}"] = dict(domain=[0.0, 1.0], anchor=f"x{k}",
+                                 range=[mid + span / 2, mid - span / 2], showticklabels=False,
+                                 showgrid=False, zeroline=False, fixedrange=True)
+        shapes.append(_border(n_rows, n_cols, f"x{k}", f"y{k}"))
         titles.append(f"{label} {theme.shape_text(a)}")
 
     # Panel titles above the panels: on one row if they fit, else staggered over two rows,
@@ -217,29 +217,32 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
             if px(titles[i]) > wide:
                 titles[i] = f"{label}<br>{theme.shape_text(a)}"
     two_lines = any("<br>" in t for t in titles)
-    for i, (t, (x0, x1)) in enumerate(zip(titles, domains, strict=True)):
-        fig.add_annotation(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper", yref="paper",
-                           xanchor="center", yanchor="bottom", showarrow=False,
-                           yshift=4 + ((38 if two_lines else 22) if stagger and i % 2 else 0),
-                           font=dict(size=13))
+    annotations = [
+        dict(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
+             yanchor="bottom", showarrow=False,
+             yshift=4 + ((38 if two_lines else 22) if stagger and i % 2 else 0),
+             font=dict(size=13))
+        for i, (t, (x0, x1)) in enumerate(zip(titles, domains, strict=True))]
     for i, op in enumerate(operators):
         if op:
             x = domains[i][1] + gaps[i] / 2
-            fig.add_annotation(text=op, x=x, y=0.5, xref="paper", yref="paper",
-                               xanchor="center", yanchor="middle", showarrow=False,
-                               font=dict(size=22 if len(op) <= 2 else 15, color="#444444"))
+            annotations.append(dict(text=op, x=x, y=0.5, xref="paper", yref="paper",
+                                    xanchor="center", yanchor="middle", showarrow=False,
+                                    font=dict(size=22 if len(op) <= 2 else 15,
+                                              color="#444444")))
     if notes:
-        fig.add_annotation(theme.note_annotation(f"{reduced_note}: " + "; ".join(notes),
+        annotations.append(theme.note_annotation(f"{reduced_note}: " + "; ".join(notes),
                                                  x=0.0, y=0.0, xanchor="left", yanchor="top"))
-    fig.update_layout(coloraxis=dict(
-        colorscale=DIVERGING, cmin=-zm, cmax=zm,
-        colorbar=dict(title=dict(text=value_label), thickness=14, len=0.9, x=right + 0.01,
-                      xanchor="left", xpad=8)))
-    theme.base_layout(fig, title, height, legend=False)
-    top = fig.layout.margin.t + 26 + ((38 if two_lines else 22) if stagger else 0) + (
+    layout = theme.house_layout(title, height, legend=False)
+    top = layout["margin"]["t"] + 26 + ((38 if two_lines else 22) if stagger else 0) + (
         16 if two_lines else 0)
-    fig.update_layout(margin=dict(t=top, r=80, l=24, b=40 if notes else 24))
-    return fig
+    layout.update(
+        axes, shapes=shapes, annotations=annotations,
+        coloraxis=dict(colorscale=DIVERGING, cmin=-zm, cmax=zm,
+                       colorbar=dict(title=dict(text=value_label), thickness=14, len=0.9,
+                                     x=right + 0.01, xanchor="left", xpad=8)),
+        margin=dict(t=top, r=80, l=24, b=40 if notes else 24))
+    return go.Figure(data=traces, layout=layout)
 
 
 def output_bars(o, probs, labels=None, title: str | None = None, logit_name: str = "o_t",
@@ -267,32 +270,41 @@ def output_bars(o, probs, labels=None, title: str | None = None, logit_name: str
     custom = np.array(labels if labels is not None else [str(i) for i in range(n)],
                       dtype=object)
     zm = theme.symmetric_zmax(o, zmax=zmax)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
-                        subplot_titles=(logit_name, prob_name))
     outline = dict(color=theme.BORDER_COLOR, width=0.5)
-    fig.add_trace(go.Bar(
-        x=x, y=o, name=logit_name, customdata=custom,
-        marker=dict(color=o, colorscale=DIVERGING, cmin=-zm, cmax=zm, line=outline),
-        hovertemplate=f"{x_title} %{{customdata}}<br>{logit_name} = %{{y:{VALUE_FMT}}}"
-                      "<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(
-        x=x, y=p, name=prob_name, customdata=custom,
-        marker=dict(color=p, colorscale=SEQUENTIAL, cmin=0.0, cmax=1.0, line=outline),
-        hovertemplate=f"{x_title} %{{customdata}}<br>{prob_name} = %{{y:{VALUE_FMT}}}"
-                      "<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(range=[0, 1.02], row=2, col=1)
-    fig.update_yaxes(zeroline=True, zerolinecolor="#888888", row=1, col=1)
-    fig.update_xaxes(title=dict(text=x_title), row=2, col=1)
-    if labels is not None:
-        vals, text = theme.time_ticks(x, labels, max_ticks=60)
-        fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text)
-    fig.update_layout(bargap=0.15)
+    traces = [
+        dict(type="bar", x=x, y=o, name=logit_name, customdata=custom,
+             marker=dict(color=o, colorscale=DIVERGING, cmin=-zm, cmax=zm, line=outline),
+             hovertemplate=f"{x_title} %{{customdata}}<br>{logit_name} = %{{y:{VALUE_FMT}}}"
+                           "<extra></extra>", xaxis="x", yaxis="y"),
+        dict(type="bar", x=x, y=p, name=prob_name, customdata=custom,
+             marker=dict(color=p, colorscale=SEQUENTIAL, cmin=0.0, cmax=1.0, line=outline),
+             hovertemplate=f"{x_title} %{{customdata}}<br>{prob_name} = %{{y:{VALUE_FMT}}}"
+                           "<extra></extra>", xaxis="x2", yaxis="y2"),
+    ]
     if height is None:
         height = 420
-    theme.base_layout(fig, title, height, legend=False)
+    layout = theme.house_layout(title, height, legend=False)
     if title is None:
-        fig.update_layout(margin=dict(t=fig.layout.margin.t + 16))  # room for subplot titles
-    return fig
+        layout["margin"]["t"] += 16  # room for the subplot titles
+    # Two rows sharing x, as make_subplots(rows=2, cols=1, shared_xaxes=True,
+    # vertical_spacing=_SPACING, subplot_titles=...) lays them out; written out here so the
+    # figure is built in one validated call.
+    row_h = (1.0 - _SPACING) / 2
+    top_row, bottom_row = [row_h + _SPACING, 1.0], [0.0, row_h]
+    ticks = {}
+    if labels is not None:
+        vals, text = theme.time_ticks(x, labels, max_ticks=60)
+        ticks = dict(tickmode="array", tickvals=vals, ticktext=text)
+    layout.update(
+        xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False, **ticks),
+        yaxis=dict(anchor="x", domain=top_row, zeroline=True, zerolinecolor="#888888"),
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text=x_title), **ticks),
+        yaxis2=dict(anchor="x2", domain=bottom_row, range=[0, 1.02]),
+        annotations=[dict(text=t, x=0.5, y=y, xref="paper", yref="paper", xanchor="center",
+                          yanchor="bottom", showarrow=False, font=dict(size=16))
+                     for t, y in ((logit_name, top_row[1]), (prob_name, bottom_row[1]))],
+        bargap=0.15)
+    return go.Figure(data=traces, layout=layout)
 
 
 __all__ = ["tensor_heatmap", "dataflow_figure", "output_bars"]

@@ -37,30 +37,36 @@ def _step_box(x_center: float, width: float, color: str) -> dict:
 
 def _time_heatmap(z_full, t_values, step, *, colorscale, zmin, zmax, hover, colorbar_title,
                   mark_color, reduced_note, max_cells):
-    """Shared body of hidden_heatmap and probs_heatmap: z_full (rows, T) with time on x."""
+    """Shared body of hidden_heatmap and probs_heatmap: z_full (rows, T) with time on x.
+    Returns (the heatmap as a trace dict, the shapes (the current step's box), the note or
+    None)."""
     n_rows, n_t = z_full.shape
     z, rows, cols, reduced = theme.reduce_for_display(
         z_full, max_cells, keep_cols=None if step is None else [step])
-    fig = go.Figure(go.Heatmap(
-        z=z, x=t_values[cols], y=rows, colorscale=colorscale, zmin=zmin, zmax=zmax,
-        hovertemplate=hover, colorbar=dict(title=dict(text=colorbar_title), thickness=14),
+    heatmap = dict(
+        type="heatmap", z=z, x=t_values[cols], y=rows, colorscale=colorscale, zmin=zmin,
+        zmax=zmax, hovertemplate=hover,
+        colorbar=dict(title=dict(text=colorbar_title), thickness=14),
         xgap=1 if n_t <= 40 and n_rows <= 40 else 0,
-        ygap=1 if n_t <= 40 and n_rows <= 40 else 0))
+        ygap=1 if n_t <= 40 and n_rows <= 40 else 0)
+    shapes = []
     if step is not None:
         width = max(1.0, n_t / len(cols))  # a kept column stands for about this many steps
-        fig.add_shape(_step_box(float(t_values[step]), width, mark_color))
+        shapes.append(_step_box(float(t_values[step]), width, mark_color))
     note = None
     if reduced:
         note = (f"{reduced_note}: {theme.shape_text((n_rows, n_t))} → "
                 f"{theme.shape_text(z.shape)}")
-    return fig, note
+    return heatmap, shapes, note
 
 
-def _time_axis(fig, t_values, x_labels, x_title):
-    fig.update_xaxes(title=dict(text=x_title), showgrid=False, zeroline=False)
+def _time_axis(t_values, x_labels, x_title) -> dict:
+    """The x axis (as a layout dict) of a figure with time on x: per-step tick labels."""
+    axis = dict(title=dict(text=x_title), showgrid=False, zeroline=False)
     vals, text = theme.time_ticks(t_values, x_labels)
     if vals is not None:
-        fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text)
+        axis.update(tickmode="array", tickvals=vals, ticktext=text)
+    return axis
 
 
 def hidden_heatmap(h, step=None, x_labels=None, title: str | None = None,
@@ -88,19 +94,20 @@ def hidden_heatmap(h, step=None, x_labels=None, title: str | None = None,
     t_values = np.arange(n_t) + int(t_start)
     hover = (f"{t_name} = %{{x}}<br>{unit_name} %{{y}}<br>"
              f"{value_label} = %{{z:{VALUE_FMT}}}<extra></extra>")
-    fig, note = _time_heatmap(h.T, t_values, step, colorscale=DIVERGING, zmin=-zm, zmax=zm,
-                              hover=hover, colorbar_title=value_label,
-                              mark_color=theme.MARK_COLOR, reduced_note=reduced_note,
-                              max_cells=max_cells)
-    _time_axis(fig, t_values, x_labels, x_title)
-    fig.update_yaxes(title=dict(text=y_title), autorange="reversed", showgrid=False,
-                     zeroline=False)
+    heatmap, shapes, note = _time_heatmap(
+        h.T, t_values, step, colorscale=DIVERGING, zmin=-zm, zmax=zm, hover=hover,
+        colorbar_title=value_label, mark_color=theme.MARK_COLOR, reduced_note=reduced_note,
+        max_cells=max_cells)
     if height is None:
         height = int(min(560, max(300, 120 + 8 * n_h)))
-    theme.base_layout(fig, title, height, legend=False)
+    layout = theme.house_layout(title, height, legend=False)
+    layout.update(xaxis=_time_axis(t_values, x_labels, x_title),
+                  yaxis=dict(title=dict(text=y_title), autorange="reversed", showgrid=False,
+                             zeroline=False),
+                  shapes=shapes)
     if note:
-        fig.add_annotation(theme.note_annotation(note))
-    return fig
+        layout["annotations"] = [theme.note_annotation(note)]
+    return go.Figure(data=[heatmap], layout=layout)
 
 
 def unrolled_chain(T: int, step, x_labels=None, title: str | None = None,
@@ -146,15 +153,16 @@ def unrolled_chain(T: int, step, x_labels=None, title: str | None = None,
         return f"{name}<sub>{t}</sub>"
 
     h_steps = [i for i in steps if i != step]
-    fig = go.Figure()
-    node = dict(mode="markers+text", hoverinfo="text", textposition="middle center")
+    traces = []
+    node = dict(type="scatter", mode="markers+text", hoverinfo="text",
+                textposition="middle center")
     if first == 0:
-        fig.add_trace(go.Scatter(
+        traces.append(dict(
             x=[0], y=[1], name="h0", text=[sub(h_name, t_start - 1)],
             hovertext=[f"{h_name}_{t_start - 1}"], **node,
             marker=dict(symbol="circle", size=36, color="#eeeeee",
                         line=dict(color=theme.BORDER_COLOR, width=2))))
-    fig.add_trace(go.Scatter(
+    traces.append(dict(
         x=[cols[i] for i in h_steps], y=[1] * len(h_steps), name="h",
         text=[sub(h_name, t_start + i) for i in h_steps],
         hovertext=[f"{h_name}_{t_start + i}" for i in h_steps], **node,
@@ -168,37 +176,40 @@ def unrolled_chain(T: int, step, x_labels=None, title: str | None = None,
         base = f"{x_name}_{t_start + i}"
         return f"{base} = {x_labels[i]}" if x_labels is not None else base
 
-    fig.add_trace(go.Scatter(
+    traces.append(dict(
         x=[cols[i] for i in h_steps], y=[0] * len(h_steps), name="x",
         text=[x_text(i) for i in h_steps], hovertext=[x_hover(i) for i in h_steps], **node,
         marker=dict(symbol="square", size=30, color="#deebf7",
                     line=dict(color=TERM_COLORS["input"], width=2))))
     lit = theme.TERM_COLORS["highlight"]
     if step is not None:
-        fig.add_trace(go.Scatter(
+        traces.append(dict(
             x=[cols[step]], y=[1], name="current h", text=[sub(h_name, t_start + step)],
             hovertext=[f"{h_name}_{t_start + step}"], **node, textfont=dict(color="white"),
             marker=dict(symbol="circle", size=46, color=lit,
                         line=dict(color="#7f0000", width=2))))
-        fig.add_trace(go.Scatter(
+        traces.append(dict(
             x=[cols[step]], y=[0], name="current x", text=[x_text(step)],
             hovertext=[x_hover(step)], **node, textfont=dict(color="white"),
             marker=dict(symbol="square", size=38, color=lit,
                         line=dict(color="#7f0000", width=2))))
     cut_x = ([0] if first > 0 else []) + ([n_cols - 1] if last < T else [])
-    fig.add_trace(go.Scatter(x=cut_x, y=[1] * len(cut_x), name="cut", text=["…"] * len(cut_x),
-                             mode="text", hoverinfo="skip", textfont=dict(size=24)))
-    fig.add_trace(go.Scatter(
-        x=[cols[i] for i in steps], y=[-0.62] * len(steps), name="t", mode="text",
-        text=[f"{t_name}={t_start + i}" for i in steps], hoverinfo="skip",
+    traces.append(dict(type="scatter", x=cut_x, y=[1] * len(cut_x), name="cut",
+                       text=["…"] * len(cut_x), mode="text", hoverinfo="skip",
+                       textfont=dict(size=24)))
+    traces.append(dict(
+        type="scatter", x=[cols[i] for i in steps], y=[-0.62] * len(steps), name="t",
+        mode="text", text=[f"{t_name}={t_start + i}" for i in steps], hoverinfo="skip",
         textfont=dict(size=11, color=theme.NOTE_COLOR)))
 
+    annotations = []
+
     def arrow(x0, y0, x1, y1, on):
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                           text="", showarrow=True, arrowhead=2, arrowsize=1.1,
-                           arrowwidth=3 if on else 1.5,
-                           arrowcolor=lit if on else "#9e9e9e",
-                           standoff=24 if on else 19, startstandoff=19)
+        annotations.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
+                                ayref="y", text="", showarrow=True, arrowhead=2,
+                                arrowsize=1.1, arrowwidth=3 if on else 1.5,
+                                arrowcolor=lit if on else "#9e9e9e",
+                                standoff=24 if on else 19, startstandoff=19))
 
     for i in steps:
         c = cols[i]
@@ -209,14 +220,15 @@ def unrolled_chain(T: int, step, x_labels=None, title: str | None = None,
     if step is not None:
         c = cols[step]
         label = dict(xref="x", yref="y", showarrow=False, font=dict(size=12, color=lit))
-        fig.add_annotation(text=w_hh_name, x=c - 0.5, y=1.2, yanchor="bottom", **label)
-        fig.add_annotation(text=w_ih_name, x=c + 0.1, y=0.5, xanchor="left", **label)
+        annotations.append(dict(text=w_hh_name, x=c - 0.5, y=1.2, yanchor="bottom", **label))
+        annotations.append(dict(text=w_ih_name, x=c + 0.1, y=0.5, xanchor="left", **label))
 
-    fig.update_xaxes(visible=False, range=[-0.6, n_cols - 0.4], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-0.85, 1.5], fixedrange=True)
-    theme.base_layout(fig, title, 250 if height is None else height, legend=False)
-    fig.update_layout(margin=dict(l=10, r=10, b=10), hovermode="closest")
-    return fig
+    layout = theme.house_layout(title, 250 if height is None else height, legend=False)
+    layout["margin"].update(l=10, r=10, b=10)
+    layout.update(xaxis=dict(visible=False, range=[-0.6, n_cols - 0.4], fixedrange=True),
+                  yaxis=dict(visible=False, range=[-0.85, 1.5], fixedrange=True),
+                  hovermode="closest", annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
 
 
 _DEFAULT_NAMES = dict(input="W_ih x_t", recurrent="W_hh h_{t-1}", bias="b_ih + b_hh",
@@ -250,24 +262,26 @@ def contributions_bar(ih, hh, bias, pre, h, units=None, title: str | None = None
     if len(units) != n:
         raise ValueError(f"units: expected {n} labels (one per unit), got {len(units)}")
 
-    fig = go.Figure()
-    for key in ("input", "recurrent", "bias"):
-        fig.add_trace(go.Bar(x=units, y=arrays[key], name=names[key],
-                             marker=dict(color=TERM_COLORS[key]),
-                             hovertemplate=f"{names[key]}: %{{y:{VALUE_FMT}}}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=units, y=arrays["pre"], name=names["pre"], mode="markers",
-                             marker=dict(symbol="diamond", size=10, color=TERM_COLORS["pre"],
-                                         line=dict(width=1, color="white")),
-                             hovertemplate=f"{names['pre']}: %{{y:{VALUE_FMT}}}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=units, y=arrays["h"], name=names["h"], mode="markers",
-                             marker=dict(symbol="circle", size=9, color=TERM_COLORS["h"],
-                                         line=dict(width=1, color="white")),
-                             hovertemplate=f"{names['h']}: %{{y:{VALUE_FMT}}}<extra></extra>"))
-    fig.update_layout(barmode="relative", bargap=0.25, hovermode="x unified")
-    fig.update_xaxes(type="category", title=dict(text=x_title))
-    fig.update_yaxes(title=dict(text=y_title or None), zeroline=True, zerolinecolor="#888888",
-                     zerolinewidth=1.5)
-    return theme.base_layout(fig, title, 380 if height is None else height, legend=True)
+    traces = [dict(type="bar", x=units, y=arrays[key], name=names[key],
+                   marker=dict(color=TERM_COLORS[key]),
+                   hovertemplate=f"{names[key]}: %{{y:{VALUE_FMT}}}<extra></extra>")
+              for key in ("input", "recurrent", "bias")]
+    traces.append(dict(type="scatter", x=units, y=arrays["pre"], name=names["pre"],
+                       mode="markers",
+                       marker=dict(symbol="diamond", size=10, color=TERM_COLORS["pre"],
+                                   line=dict(width=1, color="white")),
+                       hovertemplate=f"{names['pre']}: %{{y:{VALUE_FMT}}}<extra></extra>"))
+    traces.append(dict(type="scatter", x=units, y=arrays["h"], name=names["h"],
+                       mode="markers",
+                       marker=dict(symbol="circle", size=9, color=TERM_COLORS["h"],
+                                   line=dict(width=1, color="white")),
+                       hovertemplate=f"{names['h']}: %{{y:{VALUE_FMT}}}<extra></extra>"))
+    layout = theme.house_layout(title, 380 if height is None else height, legend=True)
+    layout.update(barmode="relative", bargap=0.25, hovermode="x unified",
+                  xaxis=dict(type="category", title=dict(text=x_title)),
+                  yaxis=dict(title=dict(text=y_title or None), zeroline=True,
+                             zerolinecolor="#888888", zerolinewidth=1.5))
+    return go.Figure(data=traces, layout=layout)
 
 
 def _activate(a: np.ndarray, nonlinearity: str) -> np.ndarray:
@@ -301,35 +315,34 @@ def activation_scatter(pre, h, nonlinearity: str = "tanh", title: str | None = N
     grid = np.linspace(lo, hi, 401)
     curve_name = f"{nonlinearity}(a)" if curve_name is None else curve_name
 
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=grid, y=_activate(grid, nonlinearity), mode="lines",
-                             name=curve_name, line=dict(color="#555555", width=2),
-                             hoverinfo="skip"))
+    traces = [dict(type="scatter", x=grid, y=_activate(grid, nonlinearity), mode="lines",
+                   name=curve_name, line=dict(color="#555555", width=2), hoverinfo="skip")]
     if nonlinearity == "tanh":
         saturated = np.abs(hv) > _SATURATION
     else:
         saturated = np.zeros(hv.shape, dtype=bool)
     colors = np.where(saturated, TERM_COLORS["highlight"], TERM_COLORS["h"])
-    fig.add_trace(go.Scatter(
-        x=a, y=hv, mode="markers", name=units_name, customdata=np.arange(a.shape[0]),
+    traces.append(dict(
+        type="scatter", x=a, y=hv, mode="markers", name=units_name,
+        customdata=np.arange(a.shape[0]),
         marker=dict(size=9, color=colors, line=dict(width=1, color="white"), opacity=0.9),
         hovertemplate=(f"{unit_name} %{{customdata}}<br>{x_title} = %{{x:{VALUE_FMT}}}<br>"
                        f"{y_title} = %{{y:{VALUE_FMT}}}<extra></extra>")))
+    layout = theme.house_layout(title, 380 if height is None else height, legend=True)
+    layout.update(xaxis=dict(title=dict(text=x_title), range=[lo, hi], zeroline=True),
+                  yaxis=dict(title=dict(text=y_title), zeroline=True))
     if nonlinearity == "tanh":
         edge = math.atanh(_SATURATION)
         band = dict(type="rect", xref="x", yref="paper", y0=0, y1=1, layer="below",
                     line=dict(width=0), fillcolor=TERM_COLORS["highlight"], opacity=0.08)
-        fig.add_shape(band, x0=lo, x1=-edge)
-        fig.add_shape(band, x0=edge, x1=hi)
+        layout["shapes"] = [dict(band, x0=lo, x1=-edge), dict(band, x0=edge, x1=hi)]
         # inside the right band, right-aligned so a long translation grows into the plot
-        fig.add_annotation(text=saturated_name, x=hi, y=0.03, xref="x", yref="paper",
-                           xanchor="right", yanchor="bottom", showarrow=False,
-                           bgcolor="rgba(255,255,255,0.7)",
-                           font=dict(size=12, color=TERM_COLORS["highlight"]))
-        fig.update_yaxes(range=[-1.1, 1.1])
-    fig.update_xaxes(title=dict(text=x_title), range=[lo, hi], zeroline=True)
-    fig.update_yaxes(title=dict(text=y_title), zeroline=True)
-    return theme.base_layout(fig, title, 380 if height is None else height, legend=True)
+        layout["annotations"] = [dict(
+            text=saturated_name, x=hi, y=0.03, xref="x", yref="paper", xanchor="right",
+            yanchor="bottom", showarrow=False, bgcolor="rgba(255,255,255,0.7)",
+            font=dict(size=12, color=TERM_COLORS["highlight"]))]
+        layout["yaxis"]["range"] = [-1.1, 1.1]
+    return go.Figure(data=traces, layout=layout)
 
 
 def time_lines(series: dict, step=None, title: str | None = None,
@@ -354,31 +367,36 @@ def time_lines(series: dict, step=None, title: str | None = None,
     t_start = int(t_start)
     step = theme.check_step(step, longest, t_start)  # from here on: the index
     colors = colors or {}
-    fig = go.Figure()
+    traces = []
     for i, (name, y) in enumerate(arrays.items()):
         t = np.arange(y.shape[0]) + t_start
         color = colors.get(name, theme.LINE_COLORS[i % len(theme.LINE_COLORS)])
-        fig.add_trace(go.Scatter(
-            x=t, y=y, name=name, mode="lines+markers" if y.shape[0] <= 80 else "lines",
+        traces.append(dict(
+            type="scatter", x=t, y=y, name=name,
+            mode="lines+markers" if y.shape[0] <= 80 else "lines",
             line=dict(color=color, width=2), marker=dict(size=5, color=color),
             hovertemplate=f"{t_name} = %{{x}}<br>%{{y:{VALUE_FMT}}}<extra>{name}</extra>"))
     t_all = np.arange(longest) + t_start
+    layout = theme.house_layout(title, 340 if height is None else height,
+                                legend=theme.wants_legend(traces))
     if step is not None:
-        fig.add_shape(type="line", xref="x", yref="y domain", x0=t_all[step], x1=t_all[step],
-                      y0=0, y1=1, line=dict(color=theme.MARK_COLOR, width=2, dash="dash"))
-    _time_axis(fig, t_all, x_labels, x_title)
-    fig.update_xaxes(showgrid=True)
-    fig.update_yaxes(title=dict(text=y_title or None))
+        layout["shapes"] = [dict(type="line", xref="x", yref="y domain", x0=t_all[step],
+                                 x1=t_all[step], y0=0, y1=1,
+                                 line=dict(color=theme.MARK_COLOR, width=2, dash="dash"))]
+    xaxis = _time_axis(t_all, x_labels, x_title)
+    xaxis["showgrid"] = True
+    yaxis = dict(title=dict(text=y_title or None))
     if log_y:
-        fig.update_yaxes(type="log", exponentformat="power")
+        yaxis.update(type="log", exponentformat="power")
     if y_range is not None:
         lo, hi = (float(v) for v in y_range)
         if log_y:
             if lo <= 0 or hi <= 0:
                 raise ValueError(f"y_range: a log axis needs positive limits, got {y_range!r}")
             lo, hi = math.log10(lo), math.log10(hi)
-        fig.update_yaxes(range=[lo, hi])
-    return theme.base_layout(fig, title, 340 if height is None else height)
+        yaxis["range"] = [lo, hi]
+    layout.update(xaxis=xaxis, yaxis=yaxis)
+    return go.Figure(data=traces, layout=layout)
 
 
 def probs_heatmap(p, step=None, title: str | None = None, x_title: str = "time step t",
@@ -403,25 +421,25 @@ def probs_heatmap(p, step=None, title: str | None = None, x_title: str = "time s
     t_values = np.arange(n_t) + int(t_start)
     hover = (f"{t_name} = %{{x}}<br>{class_name} %{{y}}<br>"
              f"{value_label} = %{{z:{VALUE_FMT}}}<extra></extra>")
-    fig, note = _time_heatmap(p.T, t_values, step, colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0,
-                              hover=hover, colorbar_title=value_label,
-                              mark_color=theme.MARK_COLOR_SEQUENTIAL,
-                              reduced_note=reduced_note, max_cells=max_cells)
-    _time_axis(fig, t_values, x_labels, x_title)
-    fig.update_yaxes(title=dict(text=y_title), autorange="reversed", showgrid=False,
-                     zeroline=False)
+    heatmap, shapes, note = _time_heatmap(
+        p.T, t_values, step, colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, hover=hover,
+        colorbar_title=value_label, mark_color=theme.MARK_COLOR_SEQUENTIAL,
+        reduced_note=reduced_note, max_cells=max_cells)
+    yaxis = dict(title=dict(text=y_title), autorange="reversed", showgrid=False,
+                 zeroline=False)
     if y_labels is not None:
         if len(y_labels) != n_o:
             raise ValueError(f"y_labels: expected {n_o} labels (one per class), "
                              f"got {len(y_labels)}")
         vals, text = theme.time_ticks(np.arange(n_o), y_labels, max_ticks=40)
-        fig.update_yaxes(tickmode="array", tickvals=vals, ticktext=text)
+        yaxis.update(tickmode="array", tickvals=vals, ticktext=text)
     if height is None:
         height = int(min(520, max(280, 120 + 14 * n_o)))
-    theme.base_layout(fig, title, height, legend=False)
+    layout = theme.house_layout(title, height, legend=False)
+    layout.update(xaxis=_time_axis(t_values, x_labels, x_title), yaxis=yaxis, shapes=shapes)
     if note:
-        fig.add_annotation(theme.note_annotation(note))
-    return fig
+        layout["annotations"] = [theme.note_annotation(note)]
+    return go.Figure(data=[heatmap], layout=layout)
 
 
 def pca_trajectory(proj, step=None, labels=None, title: str | None = None,
@@ -453,31 +471,32 @@ def pca_trajectory(proj, step=None, labels=None, title: str | None = None,
     hover = (f"{t_name} = %{{customdata[0]}}%{{customdata[1]}}<br>{x_title} = "
              f"%{{x:{VALUE_FMT}}}<br>{y_title} = %{{y:{VALUE_FMT}}}")
     x, y = proj[:, 0], proj[:, 1]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=path_name, hoverinfo="skip",
-                             line=dict(color="#bdbdbd", width=1.5), showlegend=False))
-    fig.add_trace(go.Scatter(
-        x=x, y=y, mode="markers", name=t_name, customdata=custom, showlegend=False,
-        marker=dict(size=9, color=t, colorscale=theme.TIME, showscale=True,
-                    colorbar=dict(title=dict(text=t_name), thickness=14),
-                    line=dict(width=0.5, color="white")),
-        hovertemplate=hover + "<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=x[:1], y=y[:1], mode="markers", name=start_name, customdata=custom[:1],
-        marker=dict(symbol="square", size=13, color="#111111"),
-        hovertemplate=hover + f"<extra>{start_name}</extra>"))
+    traces = [
+        dict(type="scatter", x=x, y=y, mode="lines", name=path_name, hoverinfo="skip",
+             line=dict(color="#bdbdbd", width=1.5), showlegend=False),
+        dict(type="scatter", x=x, y=y, mode="markers", name=t_name, customdata=custom,
+             showlegend=False,
+             marker=dict(size=9, color=t, colorscale=theme.TIME, showscale=True,
+                         colorbar=dict(title=dict(text=t_name), thickness=14),
+                         line=dict(width=0.5, color="white")),
+             hovertemplate=hover + "<extra></extra>"),
+        dict(type="scatter", x=x[:1], y=y[:1], mode="markers", name=start_name,
+             customdata=custom[:1], marker=dict(symbol="square", size=13, color="#111111"),
+             hovertemplate=hover + f"<extra>{start_name}</extra>"),
+    ]
     if step is not None:
-        fig.add_trace(go.Scatter(
-            x=x[step:step + 1], y=y[step:step + 1], mode="markers", name=current_name,
-            customdata=custom[step:step + 1],
+        traces.append(dict(
+            type="scatter", x=x[step:step + 1], y=y[step:step + 1], mode="markers",
+            name=current_name, customdata=custom[step:step + 1],
             marker=dict(symbol="circle-open", size=20, color=TERM_COLORS["highlight"],
                         line=dict(width=3)),
             hovertemplate=hover + f"<extra>{current_name}</extra>"))
-    fig.update_xaxes(title=dict(text=x_title), zeroline=False)
-    fig.update_yaxes(title=dict(text=y_title), zeroline=False)
+    layout = theme.house_layout(title, 420 if height is None else height, legend=True)
+    yaxis = dict(title=dict(text=y_title), zeroline=False)
     if equal_axes:
-        fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return theme.base_layout(fig, title, 420 if height is None else height, legend=True)
+        yaxis.update(scaleanchor="x", scaleratio=1)
+    layout.update(xaxis=dict(title=dict(text=x_title), zeroline=False), yaxis=yaxis)
+    return go.Figure(data=traces, layout=layout)
 
 
 __all__ = ["hidden_heatmap", "unrolled_chain", "contributions_bar", "activation_scatter",
