@@ -108,8 +108,9 @@ c1, c2 = st.columns([2, 3])
 with c1:
     st.dataframe(table, hide_index=True, width="stretch")
     st.metric(ui.t("df.total"), f"{sum(c for _, _, c in rows):,}")
-    st.download_button(ui.t("df.download"), weights_npz(run), file_name="rnn_weights.npz",
-                       mime="application/octet-stream", help=ui.t("df.download_help"))
+    st.download_button(ui.t("df.download"), lambda: weights_npz(run),  # built on click
+                       file_name="rnn_weights.npz", mime="application/octet-stream",
+                       help=ui.t("df.download_help"))
 with c2:
     st.code(torch_code(cfg, run.T, run.D), language="python")
     st.caption(ui.t("df.torch_caption"))

@@ -19,12 +19,14 @@ from ui.data_input import (
     MAX_BYTES,
     MAX_COLS,
     MAX_ROWS,
-    MESSAGES as ALL_MESSAGES,
     DataError,
     parse_csv,
     parse_npy,
     parse_numbers,
     render,
+)
+from ui.data_input import (
+    MESSAGES as ALL_MESSAGES,
 )
 
 # The app's translation table holds every message; the parsers' are the data.* family.

@@ -317,7 +317,7 @@ def _sidebar(cfg: C.Config) -> C.Config:
             text = form.text("numbers", height=140)
             if text is not None:
                 try:
-                    arr = parse_numbers(text)
+                    parse_numbers(text)
                     form.values["numbers"] = text
                 except DataError as err:
                     st.error(message(err))
