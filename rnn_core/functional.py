@@ -25,6 +25,18 @@ def activate(a: np.ndarray, nonlinearity: str, out: np.ndarray | None = None) ->
     return np.maximum(a, 0, out=out)
 
 
+def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-a)) elementwise, torch's formula (the gates of `lstm` and `gru`).
+
+    exp(-a) overflows to inf for a < -709 (float64), which gives the right limit 0: the
+    overflow warning is silenced rather than the formula changed.
+    """
+    with np.errstate(over="ignore"):
+        e = np.exp(-a)
+    e += 1.0
+    return np.divide(1.0, e, out=out)
+
+
 def activation_grad(a: np.ndarray, h: np.ndarray, nonlinearity: str) -> np.ndarray:
     """f'(a_t), from the pre-activation `a` and the output `h = f(a)` (same shapes)."""
     if nonlinearity == "tanh":
@@ -162,8 +174,8 @@ def rnn_backward(dout, dh_n, cache: LayerCache) -> LayerGrads:
     dx = (da2 @ cache.W_ih).reshape(T, B, D)  # backprop through W_ih x_t, all steps at once
     dW_ih = da2.T @ x.reshape(T * B, D)  # (H, D): sum over steps and batch
     dW_hh = da[0].T @ cache.h0  # (H, H): step 0 reads h0 ...
-    if T > 1:
-        dW_hh += da[1:].reshape((T - 1) * B, H).T @ h[:-1].reshape((T - 1) * B, H)  # ... then h_{t-1}
+    if T > 1:  # ... and step t reads h_{t-1}
+        dW_hh += da[1:].reshape((T - 1) * B, H).T @ h[:-1].reshape((T - 1) * B, H)
     if cache.b_ih is not None:
         db_ih = da2.sum(axis=0)  # (H,): both biases enter a_t unscaled
         db_hh = db_ih.copy()

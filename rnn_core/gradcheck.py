@@ -44,29 +44,44 @@ def check_rnn_gradients(rnn, x, h0=None, seed: int = 0, max_entries: int | None 
                         eps: float = 1e-6) -> dict[str, float]:
     """Largest relative error between `rnn.backward` and central differences, per tensor.
 
-    The loss is L = sum(output * G1) + sum(h_n * G2) with G1, G2 drawn from `seed`, so every
-    output and final state matters. `max_entries` entries of each tensor are checked (all when
-    None). The RNN must be float64. Returns {name: error} for every parameter, "input", "h0".
+    Works for RNN, GRU and LSTM (whose state is the pair (h, c): pass h0 as (h0, c0) or None).
+    The loss is L = sum(output * G1) + sum(h_n * G2) (+ sum(c_n * G3) for the LSTM) with the
+    G drawn from `seed`, so every output and final state matters. `max_entries` entries of each
+    tensor are checked (all when None). The model must be float64. Returns {name: error} for
+    every parameter, "input", "h0" (and "c0").
     """
     if rnn.dtype != np.float64:
         raise ValueError(f"dtype: expected a float64 RNN for a gradient check, got {rnn.dtype}")
     rng = np.random.default_rng(seed)
     x = np.array(x, dtype=np.float64)  # own copies: they are perturbed in place
-    out, h_n = rnn.forward(x, h0)
-    h0 = np.zeros_like(h_n) if h0 is None else np.array(h0, dtype=np.float64)
-    G1, G2 = rng.standard_normal(out.shape), rng.standard_normal(h_n.shape)
-    analytic = rnn.backward(G1, G2)
+    out, state_n = rnn.forward(x, h0)
+    paired = isinstance(state_n, tuple)  # the LSTM's (h_n, c_n)
+    finals = list(state_n) if paired else [state_n]
+    given = list(h0) if paired and h0 is not None else [h0] * len(finals) if h0 is None else [h0]
+    states0 = [np.zeros_like(f) if g is None else np.array(g, dtype=np.float64)
+               for f, g in zip(finals, given, strict=True)]
+    G = [rng.standard_normal(out.shape)] + [rng.standard_normal(f.shape) for f in finals]
+
+    def state_arg():
+        return tuple(states0) if paired else states0[0]
+
+    grads_n = tuple(G[1:]) if paired else G[1]
+    analytic = rnn.backward(G[0], grads_n)
 
     def loss() -> float:
-        o, hn = rnn.forward(x, h0)
-        return float(np.sum(o * G1) + np.sum(hn * G2))
+        o, sn = rnn.forward(x, state_arg())
+        parts = list(sn) if paired else [sn]
+        return float(np.sum(o * G[0]) + sum(np.sum(p * g) for p, g in zip(parts, G[1:],
+                                                                        strict=True)))
 
     tensors = dict(rnn.params)
-    tensors["input"], tensors["h0"] = x, h0
+    tensors["input"] = x
+    for name, arr in zip(("h0", "c0"), states0, strict=False):
+        tensors[name] = arr
     errors = {}
     for name, arr in tensors.items():
         idx = sample_indices(arr.size, max_entries, rng)
         numeric = numerical_gradient(loss, arr, idx, eps)
         errors[name] = relative_error(analytic[name].reshape(-1)[idx], numeric)
-    rnn.forward(x, h0)  # leave the cache as the caller's forward left it
+    rnn.forward(x, state_arg())  # leave the cache as a forward on these inputs left it
     return errors
