@@ -73,28 +73,34 @@ st.caption(ui.t("df.output_caption") if L == 1 else ui.t("df.output_caption_top"
 
 # -- the numbers plugged in -------------------------------------------------------------------
 st.subheader(ui.t("df.plugged"))
+finite = run.nonfinite_step is None or i < run.nonfinite_step  # the sums need finite terms
 c1, c2 = st.columns(2)
 with c1:
     j = ui.page_number("unit", ui.t("df.unit", H=cfg.hidden_size), 0, cfg.hidden_size - 1, 0)
-    bd = analysis.unit_breakdown(W_ih, W_hh, run.params.get("bias_ih" + sfx),
-                                 run.params.get("bias_hh" + sfx), lr.x[i, 0], lr.h_prev[i, 0],
-                                 j, f, top=3)
-    st.code(analysis.format_breakdown(bd, digits=4), language=None, wrap_lines=True)
-    st.dataframe(pd.DataFrame(
-        [(ui.t("df.input_contrib"), f"W_ih[{j},{n}] · x_t[{n}]", v) for n, v in bd.top_input]
-        + [(ui.t("df.recurrent_contrib"), f"W_hh[{j},{n}] · {prev}[{n}]", v)
-           for n, v in bd.top_recurrent],
-        columns=[ui.t("df.col_term"), ui.t("df.col_product"), ui.t("df.col_value")]),
-        hide_index=True, width="stretch")
+    if not finite:
+        st.warning(ui.t("df.overflowed", t=step))
+    else:
+        bd = analysis.unit_breakdown(W_ih, W_hh, run.params.get("bias_ih" + sfx),
+                                     run.params.get("bias_hh" + sfx), lr.x[i, 0],
+                                     lr.h_prev[i, 0], j, f, top=3)
+        st.code(analysis.format_breakdown(bd, digits=4), language=None, wrap_lines=True)
+        st.dataframe(pd.DataFrame(
+            [(ui.t("df.input_contrib"), f"W_ih[{j},{n}] · x_t[{n}]", v)
+             for n, v in bd.top_input]
+            + [(ui.t("df.recurrent_contrib"), f"W_hh[{j},{n}] · {prev}[{n}]", v)
+               for n, v in bd.top_recurrent],
+            columns=[ui.t("df.col_term"), ui.t("df.col_product"), ui.t("df.col_value")]),
+            hide_index=True, width="stretch")
 with c2:
-    m = ui.page_number("out", ui.t("df.output_unit", O=cfg.output_size), 0,
+    m = ui.page_number("m", ui.t("df.output_unit", O=cfg.output_size), 0,
                        cfg.output_size - 1, 0)
-    ob = analysis.output_breakdown(run.head["weight"], run.head["bias"], top, m, top=3)
-    st.code(analysis.format_breakdown(ob, digits=4), language=None, wrap_lines=True)
-    st.dataframe(pd.DataFrame(
-        [(f"W_ho[{m},{n}] · h_t[{n}]", v) for n, v in ob.top],
-        columns=[ui.t("df.col_product"), ui.t("df.col_value")]),
-        hide_index=True, width="stretch")
+    if finite:
+        ob = analysis.output_breakdown(run.head["weight"], run.head["bias"], top, m, top=3)
+        st.code(analysis.format_breakdown(ob, digits=4), language=None, wrap_lines=True)
+        st.dataframe(pd.DataFrame(
+            [(f"W_ho[{m},{n}] · h_t[{n}]", v) for n, v in ob.top],
+            columns=[ui.t("df.col_product"), ui.t("df.col_value")]),
+            hide_index=True, width="stretch")
 st.caption(ui.t("df.plugged_caption"))
 
 # -- parameters and the PyTorch equivalent ----------------------------------------------------

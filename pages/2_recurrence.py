@@ -18,9 +18,12 @@ time_title = ui.t("fig.time")
 MAX_UNITS = 32  # units drawn in the contribution chart; more would be unreadable
 
 
+TIMER_ON = stepper.playing()
+
+
 @st.fragment(run_every=stepper.run_every())
 def step_views() -> None:
-    step = stepper.step_control(T)
+    step = stepper.step_control(T, TIMER_ON)
     i = step - 1
     st.plotly_chart(rv.unrolled_chain(T, step, x_labels=labels, title=ui.t("rec.chain")),
                     key="rec_chain")

@@ -4,20 +4,21 @@ from .compute import Run, run_model
 from .compute_page import run_or_stop
 from .config import Config
 from .frame import (
-                    VIEWS,
-                    finish,
-                    frame,
-                    lang,
-                    message,
-                    page_int,
-                    page_number,
-                    page_select,
-                    page_slider,
-                    set_page_int,
-                    t,
-                    upload_data,
+    VIEWS,
+    finish,
+    frame,
+    lang,
+    message,
+    page_float,
+    page_int,
+    page_number,
+    page_select,
+    page_slider,
+    set_page_int,
+    t,
+    upload_data,
 )
 
-__all__ = ["VIEWS", "Config", "Run", "finish", "frame", "lang", "message", "page_int", "run_model",
-           "set_page_int", "t", "upload_data", "page_number", "page_select", "page_slider",
-           "run_or_stop"]
+__all__ = ["VIEWS", "Config", "Run", "finish", "frame", "lang", "message", "page_float",
+           "page_int", "page_number", "page_select", "page_slider", "run_model", "run_or_stop",
+           "set_page_int", "t", "upload_data"]

@@ -24,7 +24,11 @@ PERTURBATION = 1e-3  # size of the nudge to h0 for the fading-memory run
 
 
 def _frozen(a) -> np.ndarray:
+    """A read-only copy; inf becomes NaN (an overflowed state is drawn as a gap: JSON has no
+    inf, and the finite part stays on screen)."""
     a = np.array(a, copy=True)
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        a[~np.isfinite(a)] = np.nan
     a.setflags(write=False)
     return a
 
@@ -139,7 +143,9 @@ def compute_run(cfg: Config, upload: np.ndarray | None = None) -> Run:
         layers = tuple(
             tuple(_layer_run(rnn.trace(layer, k)) for k in range(rnn.num_directions))
             for layer in range(cfg.num_layers))
-        logits = head.forward(output)  # (T, B, O)
+        finite = np.isfinite(output).all(axis=-1, keepdims=True)  # (T, B, 1)
+        logits = head.forward(np.where(finite, output, 0.0))  # (T, B, O); Linear refuses inf
+        logits = np.where(finite, logits, np.nan)  # no output where the state overflowed
         probs = rnn_core.softmax(logits)
         nudge = np.random.default_rng(cfg.seed + 3).standard_normal(h0.shape)
         nudge *= PERTURBATION / max(np.linalg.norm(nudge), 1e-300)
@@ -148,7 +154,10 @@ def compute_run(cfg: Config, upload: np.ndarray | None = None) -> Run:
     finite_rows = np.isfinite(output[:, 0]).all(axis=-1)  # (T,)
     nonfinite = None if finite_rows.all() else int(np.argmin(finite_rows))
     top = np.where(np.isfinite(output[:, 0]), output[:, 0], 0.0)  # (T, K*H)
-    proj, explained = analysis.pca_2d(top)
+    top_scale = max(1.0, float(np.max(np.abs(top)))) if top.size else 1.0
+    proj, explained = analysis.pca_2d(top / top_scale)  # SVD of values near 1e308 fails
+    with np.errstate(over="ignore"):
+        proj = proj * top_scale
     return Run(
         cfg=cfg, x=_frozen(x), step_labels=labels, vocab=vocab,
         params={k: _frozen(v) for k, v in rnn.params.items()},

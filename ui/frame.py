@@ -10,6 +10,7 @@ widget's state is dropped when the page that drew it is left.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import fields, replace
 from urllib.parse import urlencode
 
@@ -33,12 +34,13 @@ PAGES = (  # (file, translation key, url path); the numbers in file names only o
     ("app.py", "nav.home", ""),
     ("pages/1_data_flow.py", "nav.data_flow", "data_flow"),
     ("pages/2_recurrence.py", "nav.recurrence", "recurrence"),
+    ("pages/3_gradients.py", "nav.gradients", "gradients"),
 )
-COMING = ("nav.gradients", "nav.architectures", "nav.encoder_decoder", "nav.training")
+COMING = ("nav.architectures", "nav.encoder_decoder", "nav.training")
 VIEWS = (  # (page file or "" while it is to come, nav key, one-line description key)
     ("pages/1_data_flow.py", "nav.data_flow", "view.data_flow"),
     ("pages/2_recurrence.py", "nav.recurrence", "view.recurrence"),
-    ("", "nav.gradients", "view.gradients"),
+    ("pages/3_gradients.py", "nav.gradients", "view.gradients"),
     ("", "nav.architectures", "view.architectures"),
     ("", "nav.encoder_decoder", "view.encoder_decoder"),
     ("", "nav.training", "view.training"),
@@ -96,6 +98,9 @@ def _init_session() -> None:
     ss[PAGE_KEY] = {}
 
 
+RESERVED = {spec.url for spec in C.FIELDS.values()} | {"lang"}  # names page controls can't take
+
+
 def url_params(cfg: C.Config) -> dict[str, str]:
     """The configuration, language and this page's controls as query parameters."""
     params = C.to_query(cfg)
@@ -103,6 +108,9 @@ def url_params(cfg: C.Config) -> dict[str, str]:
         params["lang"] = lang()
     page = st.session_state.get(PAGE_NAME_KEY, "")
     for name, value in st.session_state.get(PAGE_KEY, {}).get(page, {}).items():
+        if name in RESERVED:
+            raise ValueError(f"page control {name!r}: expected a name that is not a "
+                             f"configuration parameter ({sorted(RESERVED)}), got a clash")
         params[name] = str(value)
     return params
 
@@ -206,6 +214,41 @@ def page_select(name: str, label: str, options: list, default: int = 0, **kwargs
     return index
 
 
+def _store_float(key: str, name: str) -> None:
+    page = st.session_state.get(PAGE_NAME_KEY, "")
+    st.session_state[PAGE_KEY].setdefault(page, {})[name] = float(st.session_state[key])
+
+
+def page_float(name: str, label: str, lo: float, hi: float, default: float, step: float,
+               **kwargs) -> float:
+    """A slider for a page-only number kept in the session and the URL (a bad value in the
+    URL warns and falls back to the default)."""
+    ss = st.session_state
+    page = ss.get(PAGE_NAME_KEY, "")
+    store = ss[PAGE_KEY].setdefault(page, {})
+    if name not in store:
+        raw = ss[URL_KEY].pop(name, None) if ss.get(URL_KEY) else None
+        value = default
+        if raw is not None:
+            try:
+                value = float(raw)
+                if not (math.isfinite(value) and lo <= value <= hi):
+                    raise ValueError
+            except ValueError:
+                value = default
+                st.warning(t("err.url", param=name, value=raw,
+                             reason=t("err.range", field=name, value=raw, lo=lo, hi=hi,
+                                      kept=default)))
+        store[name] = value
+    key = f"{W}{page}_{name}"
+    if ss.get(key) != store[name]:
+        ss[key] = float(store[name])
+    value = st.slider(label, float(lo), float(hi), step=float(step), key=key,
+                      on_change=_store_float, args=(key, name), **kwargs)
+    store[name] = float(value)
+    return float(value)
+
+
 def finish(cfg: C.Config, share: bool = True) -> None:
     """Write the URL and the share link once the page has set its own controls. Inside a
     fragment pass share=False: a fragment may not draw into the sidebar."""
@@ -248,6 +291,8 @@ class _Form:
         key = W + name
         if key not in st.session_state:
             st.session_state[key] = getattr(self.old, name)
+        else:  # widget ids include the page: re-assert the value so a page switch keeps it
+            st.session_state[key] = st.session_state[key]
         return key
 
     def _take(self, name: str, raw) -> None:
@@ -262,8 +307,9 @@ class _Form:
         help_key = "help." + name
         kwargs = dict(help=t(help_key) if help_key in STRINGS else None)
         if disabled_value is not None:
-            st.number_input(t("field." + name), value=disabled_value, disabled=True,
-                            key=W + name + "_data", **kwargs)
+            st.session_state[W + name + "_data"] = disabled_value  # value= counts once only
+            st.number_input(t("field." + name), disabled=True, key=W + name + "_data",
+                            **kwargs)
             st.caption(t("side.set_by_data", value=disabled_value))
             return
         key = self._seed(name)
@@ -278,8 +324,9 @@ class _Form:
 
     def select(self, name: str, options: tuple) -> None:
         key = self._seed(name)
+        lg = lang()  # bound now: AppTest calls format_func between runs, outside this session
         value = st.selectbox(t("field." + name), options, key=key,
-                             format_func=lambda o: t("opt." + o))
+                             format_func=lambda o: translate("opt." + o, lg))
         self._take(name, value)
 
     def checkbox(self, name: str) -> None:
@@ -420,8 +467,7 @@ def frame(page: str = "") -> C.Config:
         title = f"{t(nav_key).split('·')[-1].strip()} · {title}"
     st.set_page_config(page_title=title, page_icon="🔁", layout="wide")
     with st.sidebar:
-        if W + "lang" not in ss:
-            ss[W + "lang"] = lang()
+        ss[W + "lang"] = ss.get(W + "lang") or lang()  # kept across page switches
         ss[LANG_KEY] = st.segmented_control(t("side.language"), LANGS, key=W + "lang",
                                             format_func=LANG_NAMES.get, required=True) or "en"
         st.markdown(f"**{t('nav.title')}**")
@@ -430,15 +476,18 @@ def frame(page: str = "") -> C.Config:
         for key in COMING:
             st.caption(f"{t(key)} · {t('app.coming')}")
         st.divider()
-        for param, value, err in ss.get(WARN_KEY, []):
-            field = next((n for n, s in C.FIELDS.items() if s.url == param), param)
-            label = t("field." + field) if "field." + field in STRINGS else param
-            st.warning(t("err.url", param=param, value=value,
-                         reason=message(err, field=label, kept=getattr(C.DEFAULT, field, ""))))
+        warn_slot = st.container()  # filled after the form: a changed setting clears them
         cfg = _sidebar(ss[CFG_KEY])
         if cfg != ss[CFG_KEY]:
             ss[CFG_KEY] = cfg
             ss[WARN_KEY] = []
+        with warn_slot:
+            for param, value, err in ss.get(WARN_KEY, []):
+                field = next((n for n, s in C.FIELDS.items() if s.url == param), param)
+                label = t("field." + field) if "field." + field in STRINGS else param
+                kept = "en" if param == "lang" else getattr(C.DEFAULT, field, "")
+                st.warning(t("err.url", param=param, value=value,
+                             reason=message(err, field=label, kept=kept)))
         st.button(t("side.preset"), help=t("side.preset_help"), on_click=_apply_preset,
                   width="stretch")
         st.button(t("side.reset"), on_click=_reset, width="stretch")

@@ -232,6 +232,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "df.output_unit": ("Output m (0 to {O})", "输出 m（0 到 {O}）"),
     "df.input_contrib": ("input", "输入"),
     "df.recurrent_contrib": ("recurrent", "循环"),
+    "df.overflowed": ("At step {t} the state has overflowed to inf/NaN, so there are no finite "
+                      "numbers to plug in: pick an earlier step.",
+                      "第 {t} 步的状态已溢出为 inf/NaN，没有有限的数值可代入：请选择更早的时间步。"),
     "df.col_term": ("term", "项"),
     "df.col_product": ("product", "乘积"),
     "df.col_value": ("value", "数值"),
@@ -304,6 +307,119 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "explode (W_hh's spectral radius: {rho:.3g}).",
                              "第二次运行从扰动了 {eps:g} 的 h₀ 出发。距离下降说明 RNN 忘记了起点；"
                              "距离增长说明微小差异被放大（W_hh 的谱半径：{rho:.3g}）。"),
+    # -- gradients through time --------------------------------------------------------------
+    "gr.title": ("Gradients through time", "随时间的梯度"),
+    "gr.intro": ("Backpropagation through time multiplies the gradient by one Jacobian "
+                 "$J_t = \\partial h_t / \\partial h_{t-1} = \\mathrm{diag}(f'(a_t))\\, W_{hh}$ per step, "
+                 "so the gradient reaching a state far from the loss is a product of many such "
+                 "factors: it vanishes when they shrink vectors and explodes when they stretch them. "
+                 "The vanilla RNN, an LSTM and a GRU of the same size read the same sequence here.",
+                 "随时间反向传播在每一步把梯度乘以一个雅可比矩阵 "
+                 "$J_t = \\partial h_t / \\partial h_{t-1} = \\mathrm{diag}(f'(a_t))\\, W_{hh}$，"
+                 "所以到达远离损失处的梯度是许多这样的因子之积：它们缩小向量时梯度消失，拉伸向量时梯度爆炸。"
+                 "这里同样大小的普通 RNN、LSTM 和 GRU 读入同一个序列。"),
+    "gr.loss": ("Loss", "损失"),
+    "gr.loss_ce_last": ("cross-entropy on the last step", "最后一步的交叉熵"),
+    "gr.loss_ce_sum": ("cross-entropy summed over all steps", "所有步交叉熵之和"),
+    "gr.loss_mse": ("MSE against the next input step", "与下一步输入的均方误差"),
+    "gr.target": ("Target class (0 to {O})", "目标类别（0 到 {O}）"),
+    "gr.mse_target": ("The target at step t is x_(t+1) (its first O features): next-value "
+                      "prediction.",
+                      "第 t 步的目标是 x_(t+1)（取前 O 个特征）：预测下一个值。"),
+    "gr.measure": ("Rescale the vanilla RNN's W_hh by", "按以下量缩放普通 RNN 的 W_hh"),
+    "gr.measure_spectral_radius": ("spectral radius ρ(W_hh)", "谱半径 ρ(W_hh)"),
+    "gr.measure_max_singular_value": ("largest singular value σ_max(W_hh)",
+                                      "最大奇异值 σ_max(W_hh)"),
+    "gr.scale": ("Target value (0.5 to 1.5)", "目标值（0.5 到 1.5）"),
+    "gr.scale_help": ("Below 1 the factors shrink the gradient at every step; above 1 they can "
+                      "stretch it. LSTM and GRU keep PyTorch's default initialisation.",
+                      "小于 1 时因子在每一步都缩小梯度；大于 1 时可能放大梯度。LSTM 和 GRU 保持 PyTorch 的默认初始化。"),
+    "gr.clip": ("Gradient clipping", "梯度裁剪"),
+    "gr.clip_none": ("off", "关闭"),
+    "gr.clip_norm": ("by global norm (clip_grad_norm_)", "按全局范数（clip_grad_norm_）"),
+    "gr.clip_value": ("by value (clip_grad_value_)", "按数值（clip_grad_value_）"),
+    "gr.clip_at": ("Clip at", "裁剪阈值"),
+    "gr.cell_rnn": ("vanilla RNN", "普通 RNN"),
+    "gr.cell_lstm": ("LSTM", "LSTM"),
+    "gr.cell_gru": ("GRU", "GRU"),
+    "gr.regime": ("Regime", "状态"),
+    "gr.regime_vanishing": ("vanishing", "梯度消失"),
+    "gr.regime_near_critical": ("near-critical", "临界附近"),
+    "gr.regime_exploding": ("exploding", "梯度爆炸"),
+    "gr.regime_caption_vanishing": ("Below 1: every step shrinks the gradient, so the loss "
+                                    "barely reaches the early steps (vanishing gradients).",
+                                    "小于 1：每一步都缩小梯度，损失几乎影响不到前面的时间步（梯度消失）。"),
+    "gr.regime_caption_near_critical": ("Near 1: the gradient keeps its size over many steps; "
+                                        "tanh's saturation still shrinks it.",
+                                        "接近 1：梯度在许多步内大致保持大小；tanh 的饱和仍会缩小它。"),
+    "gr.regime_caption_exploding": ("Above 1: the factors can stretch the gradient at every "
+                                    "step, so it may explode; clipping caps it.",
+                                    "大于 1：因子可能在每一步放大梯度，导致梯度爆炸；梯度裁剪可以限制它。"),
+    "gr.rate": ("Bound's rate max|f′| · σ_max", "上界的增长率 max|f′| · σ_max"),
+    "gr.rate_help": ("‖∂h_T/∂h_t‖ ≤ (max|f′| · σ_max(W_hh))^(T−t) for the vanilla RNN.",
+                     "对普通 RNN：‖∂h_T/∂h_t‖ ≤ (max|f′| · σ_max(W_hh))^(T−t)。"),
+    "gr.overflow": ("{cell}: the forward pass overflowed to inf/NaN at step {step}, so there is "
+                    "no finite loss to differentiate. Lower the scale of W_hh or use tanh.",
+                    "{cell}：前向传播在第 {step} 步溢出为 inf/NaN，没有有限的损失可求导。请降低 W_hh 的缩放或改用 tanh。"),
+    "gr.grad_overflow": ("{cell}: the gradient overflowed to inf/NaN at step {step} going back "
+                         "in time; the charts show the finite part.",
+                         "{cell}：梯度在反向传到第 {step} 步时溢出为 inf/NaN；图中只显示有限的部分。"),
+    "gr.norms": ("How much gradient reaches each step", "每一步收到多少梯度"),
+    "gr.norms_title": ("‖∂L/∂h_t‖ over time, loss: {loss}", "‖∂L/∂h_t‖ 随时间的变化，损失：{loss}"),
+    "gr.norms_caption": ("Log scale. A straight falling line is geometric decay: the gradient "
+                         "of a loss at the end hardly reaches the beginning.",
+                         "对数刻度。一条下降的直线表示几何衰减：末尾损失的梯度几乎传不到开头。"),
+    "gr.products": ("The product of Jacobians", "雅可比矩阵之积"),
+    "gr.products_title": ("Spectral norm of ∂s_T/∂s_t against the distance",
+                          "∂s_T/∂s_t 的谱范数与距离的关系"),
+    "gr.products_fro": ("Frobenius norm of ∂s_T/∂s_t", "∂s_T/∂s_t 的 Frobenius 范数"),
+    "gr.bound": ("bound (max|f′|·σ_max)^d", "上界 (max|f′|·σ_max)^d"),
+    "gr.distance": ("distance d = T − t", "距离 d = T − t"),
+    "gr.products_caption": ("The product J_T ⋯ J_(t+1), computed exactly from the per-step "
+                            "Jacobians (for the LSTM of its whole state s = [h; c]). The dashed "
+                            "line is the vanilla RNN's bound; the curve can only lie below it.",
+                            "乘积 J_T ⋯ J_(t+1)，由每一步的雅可比矩阵精确计算（LSTM 为整个状态 s = [h; c]）。"
+                            "虚线是普通 RNN 的上界；曲线只能在它下方。"),
+    "gr.heatmap": ("The gradient at every state", "每个状态处的梯度"),
+    "gr.heatmap_title": ("∂L/∂h_t of the {cell}: hidden units × time", "{cell} 的 ∂L/∂h_t：隐藏单元 × 时间"),
+    "gr.heatmap_caption": ("Red and blue: the sign and size of the gradient each unit receives at "
+                           "each step; white: none arrives.",
+                           "红与蓝：每个单元在每一步收到的梯度的符号和大小；白色：没有梯度到达。"),
+    "gr.singular": ("Singular values", "奇异值"),
+    "gr.sv_whh": ("Singular values of the vanilla RNN's W_hh", "普通 RNN 的 W_hh 的奇异值"),
+    "gr.sv_index": ("index", "序号"),
+    "gr.sv_steps": ("Largest singular value of each step's Jacobian J_t",
+                    "每一步雅可比矩阵 J_t 的最大奇异值"),
+    "gr.processing_step": ("step (in processing order)", "时间步（按处理顺序）"),
+    "gr.singular_caption": ("σ_max(J_t) ≤ max|f′| · σ_max(W_hh): saturated units (f′ ≈ 0) pull "
+                            "a step's factor down even when W_hh is large.",
+                            "σ_max(J_t) ≤ max|f′| · σ_max(W_hh)：饱和的单元（f′ ≈ 0）即使在 W_hh 很大时也会压低该步的因子。"),
+    "gr.whh": ("Where ∂L/∂W_hh comes from, and clipping", "∂L/∂W_hh 从何而来，以及梯度裁剪"),
+    "gr.cell": ("Cell", "单元类型"),
+    "gr.shares_title": ("Each step's share of ∂L/∂W_hh ({cell})", "每一步在 ∂L/∂W_hh 中的占比（{cell}）"),
+    "gr.share": ("share", "占比"),
+    "gr.shares_caption": ("W_hh is shared, so its gradient is a sum over steps (‖term‖ / sum of "
+                          "‖terms‖). With vanishing gradients only the last steps contribute.",
+                          "W_hh 在各步共享，所以它的梯度是各步之和（‖项‖ / 各项范数之和）。梯度消失时只有最后几步有贡献。"),
+    "gr.norm_before": ("‖grad‖", "‖梯度‖"),
+    "gr.norm_after": ("‖grad‖ clipped", "裁剪后 ‖梯度‖"),
+    "gr.global_norm": ("Global gradient norm", "全局梯度范数"),
+    "gr.clip_caption_none": ("Clipping is off.", "梯度裁剪已关闭。"),
+    "gr.clip_caption_norm": ("All gradients are scaled by min(1, {at} / global norm), as torch's "
+                             "clip_grad_norm_: the direction stays, the length is capped at {at}.",
+                             "所有梯度乘以 min(1, {at} / 全局范数)，与 torch 的 clip_grad_norm_ 相同：方向不变，长度上限为 {at}。"),
+    "gr.clip_caption_value": ("Each entry is clamped to [−{at}, {at}], as torch's "
+                              "clip_grad_value_: this changes the direction.",
+                              "每个元素被限制在 [−{at}, {at}] 内，与 torch 的 clip_grad_value_ 相同：这会改变方向。"),
+    "gr.check": ("Gradient check", "梯度检验"),
+    "gr.check_caption": ("Compares the analytic gradients with central differences "
+                         "(f(w+ε) − f(w−ε)) / 2ε on a few entries of every tensor (first 50 steps).",
+                         "在每个张量的若干元素上，把解析梯度与中心差分 (f(w+ε) − f(w−ε)) / 2ε 比较（前 50 步）。"),
+    "gr.check_run": ("Run the gradient check", "运行梯度检验"),
+    "gr.check_help": ("Largest relative error |a − n| / (|a| + |n|); below 1e-5 means the "
+                      "backward pass is right.",
+                      "最大相对误差 |a − n| / (|a| + |n|)；小于 1e-5 说明反向传播正确。"),
+    "gr.rel_err": ("relative error", "相对误差"),
     # -- pasted and uploaded data (ui/data_input.py) ------------------------------------------
     # where a cell is; filled into the {where} of the messages below
     "data.where": (

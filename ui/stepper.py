@@ -34,11 +34,6 @@ def _shift(delta: int, hi: int) -> None:
     st.session_state[f"{W}{_key('step')}"] = step
 
 
-def _slider_moved() -> None:
-    _stop()
-    set_page_int("step", st.session_state[f"{W}{_key('step')}"])
-
-
 def _toggle_play(hi: int) -> None:
     if playing():
         _stop()
@@ -64,11 +59,26 @@ def run_every() -> float | None:
     return PLAY_INTERVAL if playing() else None
 
 
-def step_control(T: int) -> int:
+def step_control(T: int, timer_on: bool) -> int:
     """Draw previous / slider / next / play for steps 1..T and return the current step.
-    While playing, each fragment tick advances one step; play stops at T."""
+
+    Call it inside the fragment whose `run_every` was `run_every()` at the last full run, and
+    pass whether that timer is on. Play and Pause rerun only the fragment, whose timer is fixed
+    when the page runs in full, so a mismatch asks for a full rerun. While playing, each tick
+    advances one step; play stops at T. The slider has no on_change callback: a tick writes the
+    slider, and the browser sends that value back, so a value that differs from the stored step
+    is the user's own move, which stops play."""
+    if playing() != timer_on:
+        st.session_state[_key("armed")] = playing()
+        st.rerun(scope="app")
+    key = f"{W}{_key('step')}"
     step = page_int("step", 1, 1, T)
-    if playing():
+    moved = st.session_state.get(key)
+    if isinstance(moved, int) and moved != step and 1 <= moved <= T:
+        _stop()  # the user dragged the slider
+        step = moved
+        set_page_int("step", step)
+    elif playing():
         now = time.monotonic()
         last = st.session_state.get(_key("last_tick"), now)
         if now - last >= 0.8 * PLAY_INTERVAL:
@@ -78,14 +88,14 @@ def step_control(T: int) -> int:
                 set_page_int("step", step)
             if step >= T:
                 _stop()
+                st.session_state[key] = step
                 st.rerun(scope="app")  # drop the fragment's timer
-    key = f"{W}{_key('step')}"
     st.session_state[key] = step
     c_prev, c_slider, c_next, c_play = st.columns([1, 8, 1, 1.4], vertical_alignment="bottom")
     c_prev.button("◀", key=_key("prev"), help=t("step.prev"), on_click=_shift, args=(-1, T),
                   disabled=step <= 1, width="stretch")
     if T > 1:
-        c_slider.slider(t("step.label", T=T), 1, T, key=key, on_change=_slider_moved)
+        c_slider.slider(t("step.label", T=T), 1, T, key=key)
     else:
         c_slider.caption(t("step.label", T=T))
     c_next.button("▶", key=_key("next"), help=t("step.next"), on_click=_shift, args=(1, T),

@@ -371,6 +371,8 @@ def time_lines(series: dict, step=None, title: str | None = None,
     for i, (name, y) in enumerate(arrays.items()):
         t = np.arange(y.shape[0]) + t_start
         color = colors.get(name, theme.LINE_COLORS[i % len(theme.LINE_COLORS)])
+        y = np.asarray(y, dtype=np.float64)
+        y = np.where(np.isfinite(y), y, np.nan)  # an overflow is a gap (JSON has no inf)
         traces.append(dict(
             type="scatter", x=t, y=y, name=name,
             mode="lines+markers" if y.shape[0] <= 80 else "lines",

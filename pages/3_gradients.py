@@ -1,0 +1,167 @@
+"""View 3, Gradients through time: BPTT made visible, LSTM and GRU beside the vanilla RNN."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from rnn_core import diagnostics
+from ui.compute_grad import (
+    CELLS,
+    CLIPS,
+    LOSSES,
+    MEASURES,
+    GradSettings,
+    gradient_check,
+    gradient_runs,
+)
+from viz import gradients as gv
+from viz import recurrence as rv
+
+cfg = ui.frame("gradients")
+st.title(ui.t("gr.title"))
+st.markdown(ui.t("gr.intro"))
+K, L = 2 if cfg.bidirectional else 1, cfg.num_layers
+if cfg.source == "csv" and ui.upload_data() is None:
+    ui.run_or_stop(cfg)  # says what is missing and stops
+
+# -- what the gradient is of, and the recurrent matrix's scale --------------------------------
+c1, c2, c3 = st.columns([1.2, 1.3, 1.2])
+with c1:
+    loss = LOSSES[ui.page_select("loss", ui.t("gr.loss"), [ui.t("gr.loss_" + k) for k in LOSSES])]
+    target = 0
+    if loss != "mse":
+        target = ui.page_number("target", ui.t("gr.target", O=cfg.output_size - 1), 0,
+                                cfg.output_size - 1, 0)
+    else:
+        st.caption(ui.t("gr.mse_target"))
+with c2:
+    measure = MEASURES[ui.page_select("measure", ui.t("gr.measure"),
+                                      [ui.t("gr.measure_" + k) for k in MEASURES])]
+    scale = ui.page_float("scale", ui.t("gr.scale"), 0.5, 1.5, 0.9, 0.01,
+                          help=ui.t("gr.scale_help"))
+with c3:
+    clip = CLIPS[ui.page_select("clip", ui.t("gr.clip"), [ui.t("gr.clip_" + k) for k in CLIPS])]
+    clip_at = 1.0
+    if clip != "none":
+        clip_at = ui.page_float("clip_at", ui.t("gr.clip_at"), 0.01, 10.0, 1.0, 0.01)
+layer = direction = 0
+if L > 1 or K > 1:
+    c1, c2 = st.columns(2)
+    if L > 1:
+        with c1:
+            layer = ui.page_select("layer", ui.t("df.layer"), list(range(L)))
+    if K > 1:
+        with c2:
+            direction = ui.page_select("dir", ui.t("df.direction"),
+                                       [ui.t("df.forward"), ui.t("df.backward")])
+
+gs = GradSettings(loss=loss, target=target, scale=scale, measure=measure, clip=clip,
+                  clip_at=clip_at)
+runs = gradient_runs(cfg, gs, ui.upload_data(), layer, direction)
+names = {c: ui.t("gr.cell_" + c) for c in CELLS}
+regime = diagnostics.regime(scale).replace("-", "_")  # near-critical -> a key
+m1, m2, m3 = st.columns(3)
+m1.metric(ui.t("gr.measure_" + measure), f"{scale:.2f}")
+m2.metric(ui.t("gr.regime"), ui.t("gr.regime_" + regime))
+rnn_res = runs["rnn"].result
+if rnn_res is not None:
+    m3.metric(ui.t("gr.rate"), f"{rnn_res.bound_rate:.3f}", help=ui.t("gr.rate_help"))
+st.caption(ui.t("gr.regime_caption_" + regime))
+for cell, r in runs.items():
+    if r.error is not None:
+        st.warning(ui.t("gr.overflow", cell=names[cell], step=r.overflow_step or "?"))
+    elif r.result.first_nonfinite_dh is not None:
+        st.warning(ui.t("gr.grad_overflow", cell=names[cell],
+                        step=r.result.first_nonfinite_dh + 1))
+ok = {c: r.result for c, r in runs.items() if r.result is not None}
+if not ok:
+    st.stop()
+
+# -- the norm of dL/dh_t across time, three cells ---------------------------------------------
+st.subheader(ui.t("gr.norms"))
+st.plotly_chart(rv.time_lines({names[c]: r.grad_norms for c, r in ok.items()},
+                              title=ui.t("gr.norms_title", loss=ui.t("gr.loss_" + loss)),
+                              x_title=ui.t("fig.time"), y_title="‖∂L/∂h_t‖", log_y=True),
+                key="gr_norms")
+st.caption(ui.t("gr.norms_caption"))
+
+# -- the Jacobian product against the distance, with its bound --------------------------------
+st.subheader(ui.t("gr.products"))
+series = {names[c]: r.product_spectral for c, r in ok.items()}
+if "rnn" in ok:
+    series[ui.t("gr.bound")] = ok["rnn"].bound
+c1, c2 = st.columns(2)
+with c1:
+    st.plotly_chart(gv.distance_lines(series, title=ui.t("gr.products_title"),
+                                      x_title=ui.t("gr.distance"), y_title="‖∂s_T/∂s_t‖₂",
+                                      dashed=(ui.t("gr.bound"),)), key="gr_products")
+with c2:
+    st.plotly_chart(gv.distance_lines({names[c]: r.product_frobenius for c, r in ok.items()},
+                                      title=ui.t("gr.products_fro"),
+                                      x_title=ui.t("gr.distance"), y_title="‖∂s_T/∂s_t‖_F"),
+                    key="gr_products_fro")
+st.caption(ui.t("gr.products_caption"))
+
+# -- the gradient arriving at every state ------------------------------------------------------
+st.subheader(ui.t("gr.heatmap"))
+tabs = st.tabs([names[c] for c in ok])
+for tab, (cell, r) in zip(tabs, ok.items(), strict=True):
+    with tab:
+        st.plotly_chart(rv.hidden_heatmap(r.dh[:, 0], title=ui.t("gr.heatmap_title",
+                                                                 cell=names[cell]),
+                                          x_title=ui.t("fig.time"), y_title=ui.t("fig.unit"),
+                                          value_label="∂L/∂h_t",
+                                          reduced_note=ui.t("fig.reduced")),
+                        key=f"gr_heat_{cell}")
+st.caption(ui.t("gr.heatmap_caption"))
+
+# -- singular values ---------------------------------------------------------------------------
+st.subheader(ui.t("gr.singular"))
+c1, c2 = st.columns(2)
+if "rnn" in ok:
+    with c1:
+        st.plotly_chart(gv.bars(ok["rnn"].whh_singular_values, title=ui.t("gr.sv_whh"),
+                                x_title=ui.t("gr.sv_index"), y_title="σ",
+                                name="σ(W_hh)"), key="gr_sv_whh")
+with c2:
+    st.plotly_chart(rv.time_lines(
+        {f"σ_max · {names[c]}": r.step_singular_values[:, 0] for c, r in ok.items()},
+        title=ui.t("gr.sv_steps"), x_title=ui.t("gr.processing_step"), y_title="σ_max(J_t)"),
+        key="gr_sv_steps")
+st.caption(ui.t("gr.singular_caption"))
+
+# -- where dL/dW_hh comes from, and clipping ----------------------------------------------------
+st.subheader(ui.t("gr.whh"))
+c1, c2 = st.columns([3, 2])
+with c1:
+    cell_i = ui.page_select("cell", ui.t("gr.cell"), [names[c] for c in ok])
+    cell = list(ok)[cell_i]
+    st.plotly_chart(gv.bars(ok[cell].contribution_shares, title=ui.t("gr.shares_title",
+                                                                      cell=names[cell]),
+                            x_title=ui.t("fig.time"), y_title=ui.t("gr.share"),
+                            name=ui.t("gr.share")), key="gr_shares")
+    st.caption(ui.t("gr.shares_caption"))
+with c2:
+    r = runs[cell]
+    table = pd.DataFrame([(n, str(list(s)), b, a) for n, s, b, a in r.norms],
+                         columns=[ui.t("df.col_name"), ui.t("df.col_shape"),
+                                  ui.t("gr.norm_before"), ui.t("gr.norm_after")])
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.metric(ui.t("gr.global_norm"), f"{r.total_before:.4g}",
+              delta=None if clip == "none" else f"→ {r.total_after:.4g}", delta_color="off")
+    st.caption(ui.t("gr.clip_caption_" + clip, at=clip_at))
+
+# -- gradient check ------------------------------------------------------------------------------
+st.subheader(ui.t("gr.check"))
+st.caption(ui.t("gr.check_caption"))
+if st.button(ui.t("gr.check_run"), key="gradients_check"):
+    upload_key = cfg.upload if cfg.source == "csv" else ""
+    errors = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data()) for c in ok}
+    cols = st.columns(len(errors))
+    for col, (c, err) in zip(cols, errors.items(), strict=True):
+        worst = max(err.values())
+        col.metric(names[c], f"{worst:.1e}", help=ui.t("gr.check_help"))
+        col.dataframe(pd.DataFrame(sorted(err.items()), columns=[ui.t("df.col_name"),
+                                                                 ui.t("gr.rel_err")]),
+                      hide_index=True, width="stretch")
+ui.finish(cfg)

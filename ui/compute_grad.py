@@ -1,0 +1,158 @@
+"""Cached BPTT runs for the Gradients view: the vanilla RNN, LSTM and GRU on one sequence.
+
+Axes: T time, B batch, H hidden, O outputs, S state size (H, or 2H for the LSTM's (h, c)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import streamlit as st
+
+import rnn_core
+from rnn_core import diagnostics
+
+from .compute import _frozen, make_h0, make_input
+from .config import Config
+
+CELLS = ("rnn", "lstm", "gru")
+LOSSES = diagnostics.LOSS_KINDS  # ("ce_last", "ce_sum", "mse")
+CLIPS = ("none", "norm", "value")
+MEASURES = ("spectral_radius", "max_singular_value")
+
+
+@dataclass(frozen=True)
+class GradSettings:
+    """What the Gradients view sets on top of the shared configuration (hashable: cache key)."""
+
+    loss: str = "ce_last"  # which loss the gradient is of
+    target: int = 0  # the class the cross-entropies aim at
+    scale: float = 0.9  # W_hh of the vanilla RNN rescaled to this ...
+    measure: str = "spectral_radius"  # ... spectral radius or largest singular value
+    clip: str = "none"  # gradient clipping: none, by global norm, by value
+    clip_at: float = 1.0  # the norm or the value clipped at
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One cell's BPTT on the sequence, or why it could not run (overflow)."""
+
+    cell: str
+    result: diagnostics.BPTTResult | None
+    error: str | None  # the overflow message when the forward did not stay finite
+    overflow_step: int | None  # 1-based step at which the forward overflowed
+    h: np.ndarray | None  # (T, H) the layer's states, sample 0 (finite part: non-finite -> NaN)
+    norms: tuple  # ((name, shape, norm before clipping, norm after), ...)
+    total_before: float
+    total_after: float
+
+
+def make_target(kind: str, gs: GradSettings, x: np.ndarray, O: int) -> np.ndarray:
+    """The loss's target: the chosen class (at the last step or every step), or for "mse" the
+    next input step (its first O features; zeros past the end and past D): next-value
+    prediction, the N-to-N task of the seed articles."""
+    T, B, D = x.shape
+    if kind == "ce_last":
+        return np.full(B, gs.target, dtype=np.int64)
+    if kind == "ce_sum":
+        return np.full((T, B), gs.target, dtype=np.int64)
+    target = np.zeros((T, B, O))
+    k = min(O, D)
+    target[:-1, :, :k] = x[1:, :, :k]
+    return target
+
+
+def make_cell(cell: str, cfg: Config, D: int, gs: GradSettings):
+    """The model for `cell` with the configuration's sizes and seed. The vanilla RNN takes the
+    configuration's nonlinearity and initialisation and is rescaled to `gs.scale`; LSTM and
+    GRU keep PyTorch's default initialisation."""
+    common = dict(num_layers=cfg.num_layers, bidirectional=cfg.bidirectional, seed=cfg.seed)
+    if cell == "rnn":
+        model = rnn_core.RNN(D, cfg.hidden_size, nonlinearity=cfg.nonlinearity, init=cfg.init,
+                             **common)
+        if rnn_core.init.spectral_radius(model.params["weight_hh_l0"]) > 0:
+            model.scale_recurrent(gs.scale, gs.measure)
+        return model
+    return (rnn_core.LSTM if cell == "lstm" else rnn_core.GRU)(D, cfg.hidden_size, **common)
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    return _frozen(np.where(np.isfinite(a), a, np.nan))
+
+
+def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
+                      direction: int = 0) -> dict[str, CellResult]:
+    """BPTT of each cell on the configuration's sequence (uncached)."""
+    x, _, _ = make_input(cfg, upload)
+    T, B, D = x.shape
+    K = 2 if cfg.bidirectional else 1
+    target = make_target(gs.loss, gs, x, cfg.output_size)
+    out = {}
+    for cell in CELLS:
+        model = make_cell(cell, cfg, D, gs)
+        head = rnn_core.Linear(K * cfg.hidden_size, cfg.output_size, seed=cfg.seed + 1)
+        h0 = make_h0(cfg, B)
+        state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
+        try:
+            res = diagnostics.bptt(model, head, x, state0, gs.loss, target, layer=layer,
+                                   direction=direction)
+        except ValueError as err:  # the forward overflowed: no finite loss
+            with np.errstate(over="ignore", invalid="ignore"):
+                model.forward(x, state0)
+            h = model.trace(layer, direction).h[:, 0]
+            bad = ~np.isfinite(h).all(axis=-1)
+            step = int(np.argmax(bad)) + 1 if bad.any() else None
+            out[cell] = CellResult(cell, None, str(err), step, _finite(h), (), np.nan, np.nan)
+            continue
+        grads = {k: v for k, v in res.grads.items()}
+        if gs.clip == "norm":
+            clipped, total = diagnostics.clip_grad_norm(grads, gs.clip_at)
+        elif gs.clip == "value":
+            clipped = diagnostics.clip_grad_value(grads, gs.clip_at)
+            total = _global_norm(grads)
+        else:
+            clipped, total = grads, _global_norm(grads)
+        norms = tuple((name, tuple(g.shape), float(np.linalg.norm(g)),
+                       float(np.linalg.norm(clipped[name]))) for name, g in grads.items())
+        h = model.trace(layer, direction).h[:, 0]
+        out[cell] = CellResult(cell, res, None, None, _finite(h), norms, total,
+                               _global_norm(clipped))
+    return out
+
+
+def _global_norm(grads: dict) -> float:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
+                                 for g in grads.values())))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cached(cfg: Config, gs: GradSettings, layer: int, direction: int, upload_key: str,
+            _upload) -> dict[str, CellResult]:
+    del upload_key  # in the key only
+    return compute_gradients(cfg, gs, _upload, layer, direction)
+
+
+def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
+                  direction: int = 0) -> dict[str, CellResult]:
+    """The cached BPTT runs of the three cells."""
+    return _cached(cfg, gs, layer, direction, cfg.upload if cfg.source == "csv" else "",
+                   upload if cfg.source == "csv" else None)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
+                   max_entries: int = 8) -> dict[str, float]:
+    """Largest relative error between the analytic and the central-difference gradients of
+    `max_entries` entries of every tensor, for one cell on the configuration's sequence (a
+    short sequence: at most 50 steps, so the check stays quick at any size)."""
+    del upload_key
+    x, _, _ = make_input(cfg, _upload)
+    x = x[:50]
+    model = make_cell(cell, replace(cfg), x.shape[2], gs)
+    h0 = make_h0(cfg, x.shape[1])
+    state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
+    with np.errstate(over="ignore", invalid="ignore"):
+        return rnn_core.check_rnn_gradients(model, x, state0, seed=cfg.seed,
+                                            max_entries=max_entries)
