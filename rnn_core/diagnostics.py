@@ -141,7 +141,8 @@ def jacobian_products(J) -> np.ndarray:
     P[T] = np.eye(S, dtype=J.dtype)  # ds_T/ds_T
     with np.errstate(**_IGNORE_FP):
         for k in range(T, 0, -1):
-            np.matmul(P[k], J[k - 1], out=P[k - 1])  # chain rule: ds_T/ds_{k-1} = ds_T/ds_k ds_k/ds_{k-1}
+            # chain rule: ds_T/ds_{k-1} = ds_T/ds_k . ds_k/ds_{k-1}
+            np.matmul(P[k], J[k - 1], out=P[k - 1])  # (S, S)
     return P
 
 
@@ -487,7 +488,9 @@ class BPTTResult:
     loss: the loss value; kind: the loss kind; layer, direction, batch: what was diagnosed
     (batch: the sample whose Jacobians were taken).
     grads: every parameter's gradient under torch's names, plus "head.weight" and "head.bias".
-    dh (T, B, H): dL/dh_t, time order. grad_norms (T,): ||dh[t]|| over batch and units.
+    dh (T, B, H): dL/dh_t, time order (for the LSTM the gradient at h_t only; the cell state's
+    share of the full state s_t = [h_t; c_t] is in the Jacobians and products).
+    grad_norms (T,): ||dh[t]|| over batch and units.
     step_jacobians (T, S, S): J[t] for sample `batch`, processing order.
     product_spectral, product_frobenius (T+1,): norms of P[k] = ds_T/ds_k (processing order).
     bound (T+1,): bound_rate^(T-k), >= product_spectral[k]. bound_rate: max|f'| *
