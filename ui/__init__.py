@@ -2,12 +2,6 @@
 
 from threadpoolctl import threadpool_limits
 
-# One BLAS thread per process: the server runs many sessions' scripts at once, and OpenBLAS's
-# threads busy-wait when the cores are oversubscribed (measured on 2 cores under load: an
-# eigendecomposition at H = 512 took 5.8 s with 2 threads, 0.26 s with 1). The matrices here
-# are small enough that one thread loses little when the machine is idle.
-threadpool_limits(limits=1, user_api="blas")
-
 from .compute import Run, run_model
 from .compute_page import run_or_stop
 from .config import Config
@@ -26,6 +20,12 @@ from .frame import (
     t,
     upload_data,
 )
+
+# One BLAS thread per process: the server runs many sessions' scripts at once, and OpenBLAS's
+# threads busy-wait when the cores are oversubscribed (measured on 2 cores under load: an
+# eigendecomposition at H = 512 took 5.8 s with 2 threads, 0.26 s with 1). The matrices here
+# are small enough that one thread loses little when the machine is idle.
+threadpool_limits(limits=1, user_api="blas")
 
 __all__ = ["VIEWS", "Config", "Run", "finish", "frame", "lang", "message", "page_float",
            "page_int", "page_number", "page_select", "page_slider", "run_model", "run_or_stop",
