@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import fields, replace
+from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -30,21 +31,22 @@ SHARE_KEY = "rnnx_share_slot"
 PAGE_NAME_KEY = "rnnx_page"
 W = "w_"  # prefix of the sidebar widgets' keys
 
-PAGES = (  # (file, translation key, url path); the numbers in file names only order them
-    ("app.py", "nav.home", ""),
-    ("pages/1_data_flow.py", "nav.data_flow", "data_flow"),
-    ("pages/2_recurrence.py", "nav.recurrence", "recurrence"),
-    ("pages/3_gradients.py", "nav.gradients", "gradients"),
+ROOT = Path(__file__).resolve().parent.parent
+# Every view: (page file, translation key, url path, one-line description key). A view whose
+# file is not there yet is listed as coming next; the numbers in file names only order them.
+ALL_VIEWS = (
+    ("pages/1_data_flow.py", "nav.data_flow", "data_flow", "view.data_flow"),
+    ("pages/2_recurrence.py", "nav.recurrence", "recurrence", "view.recurrence"),
+    ("pages/3_gradients.py", "nav.gradients", "gradients", "view.gradients"),
+    ("pages/4_architectures.py", "nav.architectures", "architectures", "view.architectures"),
+    ("pages/5_encoder_decoder.py", "nav.encoder_decoder", "encoder_decoder",
+     "view.encoder_decoder"),
+    ("pages/6_training.py", "nav.training", "training", "view.training"),
 )
-COMING = ("nav.architectures", "nav.encoder_decoder", "nav.training")
-VIEWS = (  # (page file or "" while it is to come, nav key, one-line description key)
-    ("pages/1_data_flow.py", "nav.data_flow", "view.data_flow"),
-    ("pages/2_recurrence.py", "nav.recurrence", "view.recurrence"),
-    ("pages/3_gradients.py", "nav.gradients", "view.gradients"),
-    ("", "nav.architectures", "view.architectures"),
-    ("", "nav.encoder_decoder", "view.encoder_decoder"),
-    ("", "nav.training", "view.training"),
-)
+_READY = [v for v in ALL_VIEWS if (ROOT / v[0]).exists()]
+PAGES = (("app.py", "nav.home", ""),) + tuple((f, k, p) for f, k, p, _ in _READY)
+COMING = tuple(k for f, k, _, _ in ALL_VIEWS if not (ROOT / f).exists())
+VIEWS = tuple((f if (ROOT / f).exists() else "", k, d) for f, k, _, d in ALL_VIEWS)
 
 
 # ---------------------------------------------------------------------------------------------
