@@ -109,15 +109,21 @@ def make_input(cfg: Config, upload: np.ndarray | None = None):
     return x, None, None
 
 
-def make_model(cfg: Config, D: int):
-    """The RNN and its output layer for a configuration and an input size D."""
+def make_model(cfg: Config, D: int, weights: dict | None = None):
+    """The RNN and its output layer for a configuration and an input size D. `weights`: an
+    uploaded state dict (torch's names, "head.weight"/"head.bias" for the output layer), used
+    instead of the seeded draw; the frame has checked that its shapes fit."""
     rnn = rnn_core.RNN(D, cfg.hidden_size, cfg.num_layers, cfg.nonlinearity,
                        bidirectional=cfg.bidirectional, seed=cfg.seed, init=cfg.init)
+    if weights is not None:
+        rnn.load_state_dict({k: v for k, v in weights.items() if not k.startswith("head.")})
     before = rnn_core.init.spectral_radius(rnn.params["weight_hh_l0"])
     if cfg.radius > 0 and before > 0:
         rnn.scale_recurrent(cfg.radius)
     K = 2 if cfg.bidirectional else 1
     head = rnn_core.Linear(K * cfg.hidden_size, cfg.output_size, seed=cfg.seed + 1)
+    if weights is not None and "head.weight" in weights:
+        head.load_state_dict({"weight": weights["head.weight"], "bias": weights["head.bias"]})
     return rnn, head, before
 
 
@@ -132,11 +138,12 @@ def make_h0(cfg: Config, B: int) -> np.ndarray:
     return np.zeros(shape)
 
 
-def compute_run(cfg: Config, upload: np.ndarray | None = None) -> Run:
+def compute_run(cfg: Config, upload: np.ndarray | None = None,
+                weights: dict | None = None) -> Run:
     """Run the configuration (uncached; `run_model` is the cached face)."""
     x, labels, vocab = make_input(cfg, upload)
     T, B, D = x.shape
-    rnn, head, before = make_model(cfg, D)
+    rnn, head, before = make_model(cfg, D, weights if cfg.weights else None)
     h0 = make_h0(cfg, B)
     with np.errstate(over="ignore", invalid="ignore"):
         output, h_n = rnn.forward(x, h0)  # (T, B, K*H), (L*K, B, H)
@@ -179,12 +186,16 @@ def _layer_run(tr) -> LayerRun:
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def _cached_run(cfg: Config, upload_key: str, _upload: np.ndarray | None) -> Run:
+def _cached_run(cfg: Config, upload_key: str, _upload: np.ndarray | None,
+                _weights: dict | None = None) -> Run:
     del upload_key  # part of the cache key only: the upload itself is not hashed
-    return compute_run(cfg, _upload)
+    return compute_run(cfg, _upload, _weights)
 
 
-def run_model(cfg: Config, upload: np.ndarray | None = None) -> Run:
-    """The cached run for `cfg` (an uploaded array is keyed by `cfg.upload`, its digest)."""
-    return _cached_run(cfg, cfg.upload if cfg.source == "csv" else "", upload
-                       if cfg.source == "csv" else None)
+def run_model(cfg: Config, upload: np.ndarray | None = None,
+              weights: dict | None = None) -> Run:
+    """The cached run for `cfg`. An uploaded array is keyed by `cfg.upload` and uploaded
+    weights by `cfg.weights`, their digests (both fields of the frozen key)."""
+    return _cached_run(cfg, cfg.upload if cfg.source == "csv" else "",
+                       upload if cfg.source == "csv" else None,
+                       weights if cfg.weights else None)

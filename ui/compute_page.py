@@ -7,7 +7,7 @@ import streamlit as st
 
 from .compute import Run, run_model
 from .config import Config
-from .frame import t, upload_data
+from .frame import t, upload_data, weights_state
 
 
 def run_or_stop(cfg: Config) -> Run:
@@ -17,7 +17,7 @@ def run_or_stop(cfg: Config) -> Run:
     if cfg.source == "csv" and (upload is None or not cfg.upload):
         st.info(t("err.no_upload"))
         st.stop()
-    run = run_model(cfg, upload)
+    run = run_model(cfg, upload, weights_state())
     if run.nonfinite_step is not None:
         st.warning(t("warn.nonfinite", step=run.nonfinite_step + 1, radius=run.radius_after))
     else:

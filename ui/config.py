@@ -46,6 +46,7 @@ class Config:
     text: str = "hello world"  # one-hot characters
     numbers: str = "0 1\n1 0\n0.5 0.5\n-1 0.2"  # one row per step
     upload: str = ""  # digest of the uploaded CSV (its data lives in the session)
+    weights: str = ""  # digest of uploaded trained weights (they live in the session too)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ FIELDS: dict[str, Field] = {
     "text": Field("text", str, max_len=2000),
     "numbers": Field("nums", str, max_len=200_000),
     "upload": Field("upload", str, max_len=64),
+    "weights": Field("weights", str, max_len=64),
 }
 
 DEFAULT = Config()
@@ -152,7 +154,7 @@ def to_query(cfg: Config) -> dict[str, str]:
     out = {}
     for f in fields(Config):
         value = getattr(cfg, f.name)
-        if f.name == "upload" or value == getattr(DEFAULT, f.name):
+        if f.name in ("upload", "weights") or value == getattr(DEFAULT, f.name):
             continue
         spec = FIELDS[f.name]
         out[spec.url] = ("1" if value else "0") if spec.kind is bool else _fmt_value(value)
@@ -171,7 +173,7 @@ def from_query(params) -> tuple[Config, list[tuple[str, str, ConfigError]]]:
     values, problems = {}, []
     by_url = {spec.url: name for name, spec in FIELDS.items()}
     for url_name, name in by_url.items():
-        if url_name not in params or name == "upload":
+        if url_name not in params or name in ("upload", "weights"):
             continue
         raw = params[url_name]
         try:

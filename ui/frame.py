@@ -20,10 +20,12 @@ import streamlit as st
 from . import config as C
 from .data_input import MAX_BYTES, DataError, parse_csv, parse_npy, parse_numbers
 from .i18n import LANG_NAMES, LANGS, STRINGS, translate
+from .weights_input import check_against, infer_sizes, parse_weights_npz
 
 CFG_KEY = "rnnx_config"
 LANG_KEY = "rnnx_lang"
 UPLOAD_KEY = "rnnx_upload"  # (digest, file name, array (T, D))
+WEIGHTS_KEY = "rnnx_weights"  # (digest, file name, state dict)
 URL_KEY = "rnnx_url_initial"  # the query parameters the session was opened with
 WARN_KEY = "rnnx_url_warnings"
 PAGE_KEY = "rnnx_page_state"  # {"page_name": value} of page-only controls
@@ -264,7 +266,7 @@ def finish(cfg: C.Config, share: bool = True) -> None:
 def _sync_widgets(cfg: C.Config) -> None:
     """Set every sidebar widget to `cfg` (only from callbacks, before widgets are drawn)."""
     for f in fields(C.Config):
-        if f.name != "upload":
+        if f.name not in ("upload", "weights"):
             st.session_state[W + f.name] = getattr(cfg, f.name)
 
 
@@ -277,6 +279,7 @@ def _apply_preset() -> None:
 
 
 def _reset() -> None:
+    st.session_state.pop(WEIGHTS_KEY, None)
     st.session_state[CFG_KEY] = C.DEFAULT
     st.session_state[WARN_KEY] = []
     _sync_widgets(C.DEFAULT)
@@ -404,6 +407,8 @@ def _sidebar(cfg: C.Config) -> C.Config:
         if form.values.get("h0", cfg.h0) == "constant":
             form.number("h0_value")
     new = replace(cfg, **form.values)
+    with st.expander(t("wt.title"), expanded=bool(cfg.weights)):
+        new = _weights(new, data_D)
     T = data_T if data_T is not None else new.seq_len
     if new.source == "impulse" and new.impulse_step >= T:
         st.error(t("err.range", field=t("field.impulse_step"), value=new.impulse_step, lo=0,
@@ -446,6 +451,90 @@ def _upload(form: _Form):
     form.values["upload"] = digest
     st.caption(t("side.upload_ok", name=name, rows=arr.shape[0], cols=arr.shape[1]))
     return arr.shape
+
+
+def _expected_shapes(cfg: C.Config, D: int) -> dict[str, tuple]:
+    """The parameter shapes a configuration needs, RNN and output layer (torch's names)."""
+    H, K = cfg.hidden_size, 2 if cfg.bidirectional else 1
+    shapes = {}
+    for layer in range(cfg.num_layers):
+        for k in range(K):
+            sfx = f"_l{layer}{'_reverse' if k else ''}"
+            shapes.update({"weight_ih" + sfx: (H, D if layer == 0 else K * H),
+                           "weight_hh" + sfx: (H, H), "bias_ih" + sfx: (H,),
+                           "bias_hh" + sfx: (H,)})
+    return shapes
+
+
+def _adopt(sizes: dict) -> None:
+    """Callback: take the uploaded file's sizes into the configuration."""
+    ss = st.session_state
+    cfg = ss[CFG_KEY]
+    source = cfg.source if cfg.source not in C.DATA_SOURCES else "sine"
+    changes = {k: v for k, v in sizes.items() if k != "bias"}
+    cfg = replace(cfg, source=source, weights=ss[WEIGHTS_KEY][0], **changes)
+    ss[CFG_KEY] = cfg
+    _sync_widgets(cfg)
+
+
+def _drop_weights() -> None:
+    st.session_state.pop(WEIGHTS_KEY, None)
+    st.session_state[CFG_KEY] = replace(st.session_state[CFG_KEY], weights="")
+
+
+def _weights(cfg: C.Config, data_D) -> C.Config:
+    """The trained-weights uploader: a state dict that fits the configuration is used instead
+    of the seeded weights; one that does not says what differs and offers its own sizes."""
+    ss = st.session_state
+    st.caption(t("wt.help"))
+    file = st.file_uploader(t("wt.file"), type=["npz"], key=W + "weights_file")
+    D = data_D if data_D is not None else cfg.input_size
+    if file is not None:
+        data = file.getvalue()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        current = ss.get(WEIGHTS_KEY)
+        if current is None or current[0] != digest:
+            try:
+                state = parse_weights_npz(data)
+                sizes = infer_sizes(state)
+                ss[WEIGHTS_KEY] = (digest, file.name, state, sizes)
+            except DataError as err:
+                st.error(message(err))
+                return replace(cfg, weights="")
+    current = ss.get(WEIGHTS_KEY)
+    if current is None:
+        return replace(cfg, weights="")
+    digest, name, state, sizes = current
+    if not sizes["bias"]:
+        st.error(t("wt.no_bias", name=name))
+        return replace(cfg, weights="")
+    expected = _expected_shapes(cfg, D)
+    K = 2 if cfg.bidirectional else 1
+    if "head.weight" in state:
+        expected.update({"head.weight": (cfg.output_size, K * cfg.hidden_size),
+                         "head.bias": (cfg.output_size,)})
+    problems = check_against(state, expected)
+    if problems:
+        lines = "; ".join(f"{n}: {t('wt.expected')} {e if e else '—'}, {t('wt.given')} "
+                          f"{g if g else '—'}" for n, e, g in problems[:6])
+        more = len(problems) - 6
+        st.error(t("wt.mismatch", name=name, problems=lines + (f" (+{more})" if more > 0
+                                                                  else "")))
+        st.button(t("wt.adopt", D=sizes["input_size"], H=sizes["hidden_size"],
+                    L=sizes["num_layers"]), on_click=_adopt, args=(sizes,), width="stretch")
+        return replace(cfg, weights="")
+    st.success(t("wt.using", name=name))
+    st.button(t("wt.remove"), on_click=_drop_weights, width="stretch")
+    return replace(cfg, weights=digest)
+
+
+def weights_state():
+    """The uploaded state dict in use, or None."""
+    current = st.session_state.get(WEIGHTS_KEY)
+    cfg = st.session_state.get(CFG_KEY)
+    if current is None or cfg is None or cfg.weights != current[0]:
+        return None
+    return current[2]
 
 
 def upload_data():

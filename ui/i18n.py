@@ -420,6 +420,55 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "backward pass is right.",
                       "最大相对误差 |a − n| / (|a| + |n|)；小于 1e-5 说明反向传播正确。"),
     "gr.rel_err": ("relative error", "相对误差"),
+    # -- trained weights (ui/weights_input.py) ------------------------------------------------
+    "wt.title": ("Trained weights (.npz)", "训练好的权重（.npz）"),
+    "wt.help": ("An .npz of a torch.nn.RNN state dict (np.savez(f, **{k: v.numpy() for k, v in "
+                "rnn.state_dict().items()})), optionally with head.weight and head.bias for the "
+                "output layer. The app's own download has this form. Pickles (.pt) are not read.",
+                "torch.nn.RNN 的 state dict 保存成的 .npz（np.savez(f, **{k: v.numpy() for k, v in "
+                "rnn.state_dict().items()})），可附带输出层的 head.weight 和 head.bias。本应用下载的权重就是这种格式。"
+                "不读取 pickle 文件（.pt）。"),
+    "wt.file": ("Weights file", "权重文件"),
+    "wt.using": ("Using the weights from {name} instead of the seeded ones.",
+                 "正在使用 {name} 中的权重代替随机种子生成的权重。"),
+    "wt.remove": ("Use seeded weights again", "恢复使用随机种子生成的权重"),
+    "wt.expected": ("expected", "应为"),
+    "wt.given": ("file has", "文件中为"),
+    "wt.mismatch": ("{name} does not fit the current configuration: {problems}. Adopt the "
+                    "file's sizes, or change the sizes in the sidebar.",
+                    "{name} 与当前配置不符：{problems}。可以采用文件中的尺寸，或在侧边栏修改尺寸。"),
+    "wt.adopt": ("Adopt the file's sizes (D = {D}, H = {H}, L = {L})",
+                 "采用文件中的尺寸（D = {D}、H = {H}、L = {L}）"),
+    "wt.too_large": ("The weights file is {size:,} bytes; at most {limit:,} bytes are allowed.",
+                     "权重文件大小为 {size:,} 字节，最多允许 {limit:,} 字节。"),
+    "wt.not_npz": ("This is not an .npz archive (a zip of .npy arrays, as np.savez writes).",
+                   "这不是 .npz 文件（即 np.savez 写出的 .npy 数组压缩包）。"),
+    "wt.too_many": ("The file holds {count} arrays; at most {limit} are allowed.",
+                    "文件中有 {count} 个数组，最多允许 {limit} 个。"),
+    "wt.pickle": ("Array {name} holds Python objects, which would need unpickling; only numeric "
+                  "arrays are read.",
+                  "数组 {name} 包含 Python 对象，需要反序列化（pickle）才能读取；只接受数值数组。"),
+    "wt.bad_dtype": ("Array {name} has dtype {dtype}; numbers are expected.",
+                     "数组 {name} 的类型为 {dtype}；应为数值。"),
+    "wt.nonfinite": ("Array {name} holds inf or NaN; weights must be finite.",
+                     "数组 {name} 含有 inf 或 NaN；权重必须是有限值。"),
+    "wt.unknown_name": ("Array {name} is not a torch.nn.RNN parameter name (weight_ih_l0, "
+                        "weight_hh_l0, bias_ih_l0, bias_hh_l0, ..._reverse, head.weight, "
+                        "head.bias).",
+                        "数组 {name} 不是 torch.nn.RNN 的参数名（weight_ih_l0、weight_hh_l0、bias_ih_l0、"
+                        "bias_hh_l0、..._reverse、head.weight、head.bias）。"),
+    "wt.no_rnn": ("The file has no weight_ih_l0: it is not an RNN state dict.",
+                  "文件中没有 weight_ih_l0：它不是 RNN 的 state dict。"),
+    "wt.shape": ("Array {name} should have shape {expected}, but has {given}.",
+                 "数组 {name} 的形状应为 {expected}，实际为 {given}。"),
+    "wt.missing": ("The file lacks {names}.", "文件中缺少 {names}。"),
+    "wt.not_rnn": ("weight_hh_l0 is {rows} × {cols}: these are the weights of a gated cell (LSTM "
+                   "or GRU), and this view runs a vanilla RNN, whose W_hh is square.",
+                   "weight_hh_l0 为 {rows} × {cols}：这是门控单元（LSTM 或 GRU）的权重，"
+                   "而本视图运行的是普通 RNN，它的 W_hh 是方阵。"),
+    "wt.no_bias": ("{name} has no biases (nn.RNN(..., bias=False)); the app's RNN has biases, "
+                   "so it cannot use these weights.",
+                   "{name} 没有偏置（nn.RNN(..., bias=False)）；应用中的 RNN 带偏置，因此无法使用这些权重。"),
     # -- pasted and uploaded data (ui/data_input.py) ------------------------------------------
     # where a cell is; filled into the {where} of the messages below
     "data.where": (
