@@ -139,7 +139,8 @@ LITERAL_CALLS = _literal_calls()
 
 def dynamic_keys() -> set[str]:
     """Keys built at run time: field labels, option labels, navigation and view lines."""
-    keys = {"field." + name for name in C.FIELDS if name != "upload"}
+    # upload and weights are digests of session data, drawn by their own uploaders
+    keys = {"field." + name for name in C.FIELDS if name not in ("upload", "weights")}
     keys |= {"opt." + choice for spec in C.FIELDS.values() if spec.choices
              for choice in spec.choices}
     keys |= {k for _, k, _ in frame.PAGES} | set(frame.COMING)
@@ -216,6 +217,7 @@ SAMPLES = {
     "states": 2_048_000, "formula": "2000 × 1 × 1024 × 1 × 1", "param": "hidden",
     "reason": "not a whole number", "rows": 3, "cols": 2,
     "cell": "LSTM", "loss": "cross-entropy on the last step", "at": 1.0,
+    "D": 3, "L": 1, "problems": "weight_hh_l0: expected (8, 8), file has (16, 16)",
 }
 
 

@@ -422,12 +422,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gr.rel_err": ("relative error", "相对误差"),
     # -- trained weights (ui/weights_input.py) ------------------------------------------------
     "wt.title": ("Trained weights (.npz)", "训练好的权重（.npz）"),
-    "wt.help": ("An .npz of a torch.nn.RNN state dict (np.savez(f, **{k: v.numpy() for k, v in "
-                "rnn.state_dict().items()})), optionally with head.weight and head.bias for the "
-                "output layer. The app's own download has this form. Pickles (.pt) are not read.",
-                "torch.nn.RNN 的 state dict 保存成的 .npz（np.savez(f, **{k: v.numpy() for k, v in "
-                "rnn.state_dict().items()})），可附带输出层的 head.weight 和 head.bias。本应用下载的权重就是这种格式。"
-                "不读取 pickle 文件（.pt）。"),
+    "wt.help": ("An .npz of a torch.nn.RNN state dict: each parameter as a NumPy array under its "
+                "torch name (weight_ih_l0, ...), saved with np.savez, optionally with head.weight "
+                "and head.bias for the output layer. The app's own download has this form. "
+                "Pickles (.pt) are not read.",
+                "torch.nn.RNN 的 state dict 保存成的 .npz：每个参数以其 torch 名称（weight_ih_l0 等）"
+                "存为 NumPy 数组，用 np.savez 保存，可附带输出层的 head.weight 和 head.bias。"
+                "本应用下载的权重就是这种格式。不读取 pickle 文件（.pt）。"),
     "wt.file": ("Weights file", "权重文件"),
     "wt.using": ("Using the weights from {name} instead of the seeded ones.",
                  "正在使用 {name} 中的权重代替随机种子生成的权重。"),
