@@ -11,6 +11,7 @@ from viz import dataflow
 
 cfg = ui.frame("data_flow")
 st.title(ui.t("df.title"))
+labels = dict(row_label=ui.t("fig.row"), col_label=ui.t("fig.col"), value_label=ui.t("fig.value"))
 st.markdown(ui.t("df.intro"))
 run = ui.run_or_stop(cfg)
 T, K, L = run.T, 2 if cfg.bidirectional else 1, cfg.num_layers
@@ -43,12 +44,12 @@ with left:
     st.plotly_chart(dataflow.dataflow_figure(
         [("W_ih", W_ih), ("x_t", lr.x[i, 0]), ("W_ih x_t", lr.ih[i, 0])],
         operators=["·", "="], title=ui.t("df.input_term"),
-        reduced_note=ui.t("fig.reduced")), key="df_input")
+        reduced_note=ui.t("fig.reduced"), **labels), key="df_input")
 with right:
     st.plotly_chart(dataflow.dataflow_figure(
         [("W_hh", W_hh), (prev, lr.h_prev[i, 0]), (f"W_hh {prev}", lr.hh[i, 0])],
         operators=["·", "="], title=ui.t("df.recurrent_term"),
-        reduced_note=ui.t("fig.reduced")), key="df_recurrent")
+        reduced_note=ui.t("fig.reduced"), **labels), key="df_recurrent")
 st.caption(ui.t("df.products_caption"))
 
 # -- the sum and the nonlinearity -------------------------------------------------------------
@@ -58,7 +59,7 @@ st.plotly_chart(dataflow.dataflow_figure(
     [("W_ih x_t", lr.ih[i, 0]), (f"W_hh {prev}", lr.hh[i, 0]), ("b_ih", lr.b_ih),
      ("b_hh", lr.b_hh), ("a_t", lr.pre[i, 0]), ("h_t", lr.h[i, 0])],
     operators=["+", "+", "+", "=", f"{f} →"], title=ui.t("df.sum_title", f=f),
-    reduced_note=ui.t("fig.reduced")), key="df_sum")
+    reduced_note=ui.t("fig.reduced"), **labels), key="df_sum")
 st.caption(ui.t("df.sum_caption", f=f))
 
 # -- the output layer -------------------------------------------------------------------------
@@ -68,7 +69,7 @@ st.plotly_chart(dataflow.dataflow_figure(
     [("W_ho", run.head["weight"]), ("h_t" if K == 1 else "[h_t; g_t]", top),
      ("b_ho", run.head["bias"]), ("o_t", run.logits[i, 0]), ("softmax(o_t)", run.probs[i, 0])],
     operators=["·", "+", "=", "softmax →"], title=ui.t("df.output_title"),
-    reduced_note=ui.t("fig.reduced")), key="df_output")
+    reduced_note=ui.t("fig.reduced"), **labels), key="df_output")
 st.caption(ui.t("df.output_caption") if L == 1 else ui.t("df.output_caption_top"))
 
 # -- the numbers plugged in -------------------------------------------------------------------

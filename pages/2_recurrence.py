@@ -50,13 +50,16 @@ def step_views() -> None:
             lr.ih[i, 0][units], lr.hh[i, 0][units], (lr.b_ih + lr.b_hh)[units], pre[units],
             lr.h[i, 0][units], units=units.tolist(), title=ui.t("rec.terms_title", t=step),
             names=dict(input="W_ih x_t", recurrent="W_hh h_{t-1}", bias="b_ih + b_hh",
-                       pre="a_t", h="h_t")), key="rec_terms")
+                       pre="a_t", h="h_t"), x_title=ui.t("fig.unit")), key="rec_terms")
         if H > MAX_UNITS:
             st.caption(ui.t("rec.terms_subset", n=MAX_UNITS, H=H))
     with c2:
         st.plotly_chart(rv.activation_scatter(pre, lr.h[i, 0], cfg.nonlinearity,
                                               title=ui.t("rec.act_title", f=cfg.nonlinearity),
-                                              x_title=ui.t("rec.pre_axis"), y_title="h_t"),
+                                              x_title=ui.t("rec.pre_axis"), y_title="h_t",
+                                              units_name=ui.t("fig.units"),
+                                              saturated_name=ui.t("rec.saturated_band"),
+                                              unit_name=ui.t("fig.unit_short")),
                         key="rec_act")
     st.caption(ui.t("rec.terms_caption"))
 
@@ -74,7 +77,8 @@ def step_views() -> None:
             st.plotly_chart(rv.hidden_heatmap(
                 h, step=step, x_labels=labels, title=ui.t("rec.heatmap_title", name=name),
                 x_title=time_title, y_title=ui.t("fig.unit"), zmax=zmax,
-                reduced_note=ui.t("fig.reduced")), key=f"rec_heat_{n}")
+                reduced_note=ui.t("fig.reduced"), unit_name=ui.t("fig.unit_short")),
+                key=f"rec_heat_{n}")
     st.caption(ui.t("rec.heatmap_caption"))
 
     # -- outputs and saturation ---------------------------------------------------------------
@@ -106,7 +110,10 @@ def step_views() -> None:
     with c1:
         st.plotly_chart(rv.pca_trajectory(run.pca, step=step, labels=labels,
                                           title=ui.t("rec.pca", a=run.pca_explained[0] * 100,
-                                                     b=run.pca_explained[1] * 100)),
+                                                     b=run.pca_explained[1] * 100),
+                                          start_name=ui.t("rec.pca_start"),
+                                          current_name=ui.t("rec.pca_current"),
+                                          path_name=ui.t("rec.pca_path")),
                         key="rec_pca")
         st.caption(ui.t("rec.pca_caption"))
     with c2:

@@ -111,6 +111,7 @@ for tab, (cell, r) in zip(tabs, ok.items(), strict=True):
                                                                  cell=names[cell]),
                                           x_title=ui.t("fig.time"), y_title=ui.t("fig.unit"),
                                           value_label="∂L/∂h_t",
+                                          unit_name=ui.t("fig.unit_short"),
                                           reduced_note=ui.t("fig.reduced")),
                         key=f"gr_heat_{cell}")
 st.caption(ui.t("gr.heatmap_caption"))

@@ -179,6 +179,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.time": ("time step t", "时间步 t"),
     "fig.unit": ("hidden unit", "隐藏单元"),
     "fig.class": ("output class", "输出类别"),
+    "fig.units": ("hidden units", "隐藏单元"),
+    "fig.row": ("row", "行"),
+    "fig.col": ("column", "列"),
+    "fig.value": ("value", "数值"),
+    "fig.unit_short": ("unit", "单元"),
     # -- step control --------------------------------------------------------------------------
     "step.label": ("Time step t (1 to {T})", "时间步 t（1 到 {T}）"),
     "step.prev": ("Previous step", "上一步"),
@@ -286,6 +291,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "the pattern shows how h_t moves, not a prediction).",
                           "每一步输出层的概率（权重未经训练：图案反映 h_t 的变化，而非预测）。"),
     "rec.saturated": ("|h| > 0.95", "|h| > 0.95"),
+    "rec.saturated_band": ("saturated: |h_t| > 0.95", "饱和：|h_t| > 0.95"),
+    "rec.pca_start": ("start", "起点"),
+    "rec.pca_current": ("current step", "当前步"),
+    "rec.pca_path": ("trajectory", "轨迹"),
     "rec.saturation": ("Saturated units", "饱和单元"),
     "rec.fraction": ("fraction of units", "单元比例"),
     "rec.saturation_caption": ("The share of units with |h_t| > 0.95, where tanh is flat and "
