@@ -14,7 +14,8 @@ st.markdown(ui.t("app.equations_note"))
 st.subheader(ui.t("app.views"))
 for page, nav, view in ui.VIEWS:
     if page:
-        st.page_link(page, label=f"**{ui.t(nav)}**: {ui.t(view)}")
+        st.page_link(page, label=ui.t(nav), icon=":material/arrow_forward:")
+        st.caption(ui.t(view))  # a label would cut the line short
     else:
         st.markdown(f"**{ui.t(nav)}** ({ui.t('app.coming')}): {ui.t(view)}")
 st.info(ui.t("app.start"))

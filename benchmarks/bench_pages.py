@@ -26,7 +26,12 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 streamlit.logger.set_log_level("critical")
 
 PAGES = [("home", None, None), ("data_flow", "pages/1_data_flow.py", "w_data_flow_step"),
-         ("recurrence", "pages/2_recurrence.py", "w_recurrence_step")]
+         ("recurrence", "pages/2_recurrence.py", "w_recurrence_step"),
+         ("gradients", "pages/3_gradients.py", None)]
+for _file, _key in (("pages/4_architectures.py", None), ("pages/5_encoder_decoder.py", None),
+                    ("pages/6_training.py", None)):
+    if (ROOT / _file).exists():  # views added later are measured as they come
+        PAGES.append((Path(_file).stem.split("_", 1)[1], _file, _key))
 TARGETS = {"default": 150, "step": 50, "T=1000, H=512": 1000}
 
 

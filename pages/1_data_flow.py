@@ -77,7 +77,8 @@ st.subheader(ui.t("df.plugged"))
 finite = run.nonfinite_step is None or i < run.nonfinite_step  # the sums need finite terms
 c1, c2 = st.columns(2)
 with c1:
-    j = ui.page_number("unit", ui.t("df.unit", H=cfg.hidden_size), 0, cfg.hidden_size - 1, 0)
+    j = ui.page_number("unit", ui.t("df.unit", H=cfg.hidden_size - 1), 0,
+                       cfg.hidden_size - 1, 0)
     if not finite:
         st.warning(ui.t("df.overflowed", t=step))
     else:
@@ -93,7 +94,7 @@ with c1:
             columns=[ui.t("df.col_term"), ui.t("df.col_product"), ui.t("df.col_value")]),
             hide_index=True, width="stretch")
 with c2:
-    m = ui.page_number("m", ui.t("df.output_unit", O=cfg.output_size), 0,
+    m = ui.page_number("m", ui.t("df.output_unit", O=cfg.output_size - 1), 0,
                        cfg.output_size - 1, 0)
     if finite:
         ob = analysis.output_breakdown(run.head["weight"], run.head["bias"], top, m, top=3)

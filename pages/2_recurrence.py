@@ -5,6 +5,7 @@ import streamlit as st
 
 import ui
 from ui import stepper
+from ui.export_data import hidden_states_csv
 from viz import recurrence as rv
 
 cfg = ui.frame("recurrence")
@@ -19,6 +20,7 @@ MAX_UNITS = 32  # units drawn in the contribution chart; more would be unreadabl
 
 
 TIMER_ON = stepper.playing()
+stepper.play_button(T)
 
 
 @st.fragment(run_every=stepper.run_every())
@@ -126,4 +128,8 @@ def step_views() -> None:
 
 
 step_views()
+st.download_button(ui.t("ex.download_states"),
+                   lambda: hidden_states_csv(run).encode("utf-8-sig"),  # utf-8-sig: Excel
+                   file_name="hidden_states.csv", mime="text/csv",
+                   help=ui.t("ex.download_states_help"))
 ui.finish(cfg)

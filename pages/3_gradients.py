@@ -9,11 +9,15 @@ from ui.compute_grad import (
     CELLS,
     CLIPS,
     LOSSES,
+    MAX_JACOBIAN_ENTRIES,
     MEASURES,
     GradSettings,
+    fits,
     gradient_check,
     gradient_runs,
+    state_size,
 )
+from ui.export_data import gradients_csv
 from viz import gradients as gv
 from viz import recurrence as rv
 
@@ -57,13 +61,21 @@ if L > 1 or K > 1:
 
 gs = GradSettings(loss=loss, target=target, scale=scale, measure=measure, clip=clip,
                   clip_at=clip_at)
+T = ui.run_or_stop(cfg).T  # the data's length (text, numbers and files set it)
+too_big = [c for c in CELLS if not fits(c, T, cfg.hidden_size)]
+if too_big:
+    S = {c: state_size(c, cfg.hidden_size) for c in too_big}
+    st.warning(ui.t("gr.too_big", cells=", ".join(ui.t("gr.cell_" + c) for c in too_big),
+                    T=T, S=max(S.values()), limit=MAX_JACOBIAN_ENTRIES))
+    if len(too_big) == len(CELLS):
+        st.stop()
 runs = gradient_runs(cfg, gs, ui.upload_data(), layer, direction)
 names = {c: ui.t("gr.cell_" + c) for c in CELLS}
 regime = diagnostics.regime(scale).replace("-", "_")  # near-critical -> a key
 m1, m2, m3 = st.columns(3)
 m1.metric(ui.t("gr.measure_" + measure), f"{scale:.2f}")
 m2.metric(ui.t("gr.regime"), ui.t("gr.regime_" + regime))
-rnn_res = runs["rnn"].result
+rnn_res = runs["rnn"].result if "rnn" in runs else None
 if rnn_res is not None:
     m3.metric(ui.t("gr.rate"), f"{rnn_res.bound_rate:.3f}", help=ui.t("gr.rate_help"))
 st.caption(ui.t("gr.regime_caption_" + regime))
@@ -151,6 +163,11 @@ with c2:
     st.metric(ui.t("gr.global_norm"), f"{r.total_before:.4g}",
               delta=None if clip == "none" else f"→ {r.total_after:.4g}", delta_color="off")
     st.caption(ui.t("gr.clip_caption_" + clip, at=clip_at))
+
+st.download_button(ui.t("ex.download_grads"),
+                   lambda: gradients_csv(dict(ok)).encode("utf-8-sig"),
+                   file_name="gradients_dL_dh.csv", mime="text/csv",
+                   help=ui.t("ex.download_grads_help"))
 
 # -- gradient check ------------------------------------------------------------------------------
 st.subheader(ui.t("gr.check"))

@@ -4,7 +4,20 @@ GRU, with full BPTT.
 Imports numpy only: a reader can lift it into a notebook.
 """
 
-from . import functional, gru, init, lstm
+from . import (
+    analysis,
+    attention,
+    diagnostics,
+    functional,
+    gru,
+    init,
+    lstm,
+    optim,
+    seq2seq,
+    sequences,
+    tasks,
+    train,
+)
 from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .gradcheck import check_rnn_gradients, numerical_gradient, relative_error
 from .gru import (
@@ -30,10 +43,13 @@ from .lstm import (
     lstm_step_jacobians,
 )
 from .rnn import RNN, GradTrace, LayerTrace
+from .seq2seq import ManyToMany, ManyToOne, OneToMany, Seq2Seq
 
 __all__ = [
     "RNN", "LSTM", "GRU", "Linear", "LayerTrace", "GradTrace", "LSTMTrace", "LSTMGradTrace",
     "GRUTrace", "GRUGradTrace", "functional", "init", "lstm", "gru",
+    "ManyToMany", "ManyToOne", "OneToMany", "Seq2Seq",
+    "analysis", "attention", "diagnostics", "optim", "seq2seq", "sequences", "tasks", "train",
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
     "lstm_step_jacobians",

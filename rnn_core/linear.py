@@ -39,7 +39,7 @@ class Linear:
     def load_state_dict(self, state: dict) -> None:
         shapes = self.param_shapes()
         if not isinstance(state, dict) or set(state) != set(shapes):
-            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            got = sorted(state, key=repr) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"state_dict: expected the names {sorted(shapes)}, got {got}")
         new = {}
         for name, shape in shapes.items():

@@ -37,10 +37,17 @@ def log_softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.nd
     return dy - np.exp(y) * np.sum(dy, axis=axis, keepdims=True)
 
 
-def _as_float(value) -> np.ndarray:
+def _as_float(value, name: str = "input") -> np.ndarray:
     """`value` as an array of at least float32 (float64 stays float64, integers become float64);
-    nested lists too, which np.result_type alone would misread as a dtype description."""
-    arr = np.asarray(value)
+    nested lists too, which np.result_type alone would misread as a dtype description.
+    Raises ValueError for what is not an array of real numbers (None, text, objects, complex)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:  # ragged nested lists
+        raise ValueError(f"{name}: expected an array of real numbers, got "
+                         f"{type(value).__name__} ({err})") from err
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: expected an array of real numbers, got dtype {arr.dtype}")
     return arr.astype(np.result_type(arr.dtype, np.float32), copy=False)
 
 
@@ -56,8 +63,11 @@ def cross_entropy(logits, target, reduction: str = "mean"):
     "mean" averages over every position, "sum" adds them (L = sum_t L_t).
     """
     _check_reduction(reduction)
-    logits = _as_float(logits)
-    target = np.asarray(target)
+    logits = _as_float(logits, "logits")
+    try:
+        target = np.asarray(target)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"target: expected integer class indices, got {err}") from err
     if logits.ndim < 1 or target.shape != logits.shape[:-1]:
         raise ValueError(f"target: expected shape {shape_str(logits.shape[:-1])} (logits' "
                          f"shape without the class axis), got {shape_str(target.shape)}")
@@ -81,8 +91,8 @@ def cross_entropy(logits, target, reduction: str = "mean"):
 def mse(pred, target, reduction: str = "mean"):
     """Mean (or summed) squared error. pred and target of one shape. Returns (loss, dpred)."""
     _check_reduction(reduction)
-    pred = _as_float(pred)
-    target = np.asarray(target, dtype=pred.dtype)
+    pred = _as_float(pred, "pred")
+    target = _as_float(target, "target").astype(pred.dtype, copy=False)
     if pred.shape != target.shape:
         raise ValueError(f"target: expected shape {shape_str(pred.shape)} (pred's shape), got "
                          f"{shape_str(target.shape)}")

@@ -218,6 +218,7 @@ SAMPLES = {
     "reason": "not a whole number", "rows": 3, "cols": 2,
     "cell": "LSTM", "loss": "cross-entropy on the last step", "at": 1.0,
     "D": 3, "L": 1, "problems": "weight_hh_l0: expected (8, 8), file has (16, 16)",
+    "S": 2048, "cells": "vanilla RNN, LSTM",
 }
 
 
@@ -241,12 +242,14 @@ def test_used_key_formats_in_both_languages(key):
 
 # Functions whose first argument is a key or a name, never shown as such.
 NAME_FIRST_ARG = {"t", "page_slider", "page_number", "page_select", "page_float",
+                  "encode",  # csv.encode("utf-8-sig"): a codec's name
                   "frame",  # ui.frame("data_flow"): the page's name (state and URL prefix)
                   "get"}  # dict.get("bias_ih" + sfx): a dict key, like a subscript
 # Keyword arguments that carry identifiers, file names or options, not prose.
 NAME_KEYWORDS = {"key", "language", "file_name", "mime", "args", "width", "type", "format",
                  "kind",  # np.argsort(..., kind="stable")
-                 "delta_color"}  # st.metric(..., delta_color="off")
+                 "delta_color",  # st.metric(..., delta_color="off")
+                 "icon"}  # st.page_link(..., icon=":material/arrow_forward:")
 # Words that are notation, the same in every language: the weight subscripts of
 # h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), o_t = W_ho h_t + b_ho, the functions'
 # names, principal components, and the LaTeX commands \left( \right) of the equations.

@@ -1,5 +1,8 @@
 """What the pages share: the frame (sidebar, URL, language), the configuration, cached runs."""
 
+# Loaded whole before any session draws a figure: plotly looks pandas up in sys.modules, and a
+# second session's thread could otherwise find it half-imported (seen under load at start-up).
+import pandas  # noqa: F401
 from threadpoolctl import threadpool_limits
 
 from .compute import Run, run_model

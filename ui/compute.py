@@ -10,6 +10,7 @@ Axes: T time, B batch, D input features, H hidden, O outputs, L layers, K direct
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import streamlit as st
@@ -62,8 +63,8 @@ class Run:
     x: np.ndarray  # (T, B, D)
     step_labels: tuple | None  # a label per step (the characters of a text), or None
     vocab: tuple | None  # the text's characters, feature i of x
-    params: dict  # the RNN's parameters under torch's names
-    head: dict  # the output layer: "weight" (O, K*H), "bias" (O,)
+    params: MappingProxyType  # the RNN's parameters under torch's names
+    head: MappingProxyType  # the output layer: "weight" (O, K*H), "bias" (O,)
     layers: tuple  # layers[l][k] -> LayerRun
     output: np.ndarray  # (T, B, K*H): the top layer's states, both directions
     h_n: np.ndarray  # (L*K, B, H)
@@ -167,8 +168,9 @@ def compute_run(cfg: Config, upload: np.ndarray | None = None,
         proj = proj * top_scale
     return Run(
         cfg=cfg, x=_frozen(x), step_labels=labels, vocab=vocab,
-        params={k: _frozen(v) for k, v in rnn.params.items()},
-        head={k: _frozen(v) for k, v in head.params.items()},
+        # read-only mappings too: a page cannot swap an array for every session
+        params=MappingProxyType({k: _frozen(v) for k, v in rnn.params.items()}),
+        head=MappingProxyType({k: _frozen(v) for k, v in head.params.items()}),
         layers=layers, output=_frozen(output), h_n=_frozen(h_n), logits=_frozen(logits),
         probs=_frozen(probs), saturation=_frozen(analysis.saturation_fraction(top)),
         pca=_frozen(proj), pca_explained=_frozen(explained), distance=_frozen(distance),

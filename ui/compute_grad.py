@@ -17,6 +17,22 @@ from .compute import _frozen, make_h0, make_input
 from .config import Config
 
 CELLS = ("rnn", "lstm", "gru")
+# The view keeps every step's Jacobian (T, S, S) and their products, and takes their singular
+# values: T * S^2 numbers in memory and about T * S^3 operations per cell. Past these a cell is
+# left out with a message (H = 1000, T = 2000 would need 15 GB for the vanilla RNN alone).
+MAX_JACOBIAN_ENTRIES = 20_000_000  # T * S^2: 160 MB of float64, twice with the products
+MAX_JACOBIAN_WORK = 20_000_000_000  # T * S^3: some seconds of SVD on one core
+
+
+def state_size(cell: str, H: int) -> int:
+    """S: the recurrent state's size, H, or 2H for the LSTM's (h, c)."""
+    return 2 * H if cell == "lstm" else H
+
+
+def fits(cell: str, T: int, H: int) -> bool:
+    """Whether the view can diagnose `cell` at T steps and H units within its limits."""
+    S = state_size(cell, H)
+    return T * S * S <= MAX_JACOBIAN_ENTRIES and T * S ** 3 <= MAX_JACOBIAN_WORK
 LOSSES = diagnostics.LOSS_KINDS  # ("ce_last", "ce_sum", "mse")
 CLIPS = ("none", "norm", "value")
 MEASURES = ("spectral_radius", "max_singular_value")
@@ -83,13 +99,15 @@ def _finite(a: np.ndarray) -> np.ndarray:
 
 def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                       direction: int = 0) -> dict[str, CellResult]:
-    """BPTT of each cell on the configuration's sequence (uncached)."""
+    """BPTT of each cell that `fits` on the configuration's sequence (uncached)."""
     x, _, _ = make_input(cfg, upload)
     T, B, D = x.shape
     K = 2 if cfg.bidirectional else 1
     target = make_target(gs.loss, gs, x, cfg.output_size)
     out = {}
     for cell in CELLS:
+        if not fits(cell, T, cfg.hidden_size):
+            continue
         model = make_cell(cell, cfg, D, gs)
         head = rnn_core.Linear(K * cfg.hidden_size, cfg.output_size, seed=cfg.seed + 1)
         h0 = make_h0(cfg, B)

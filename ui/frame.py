@@ -19,6 +19,7 @@ import streamlit as st
 
 from . import config as C
 from .data_input import MAX_BYTES, DataError, parse_csv, parse_npy, parse_numbers
+from .export_data import config_json
 from .i18n import LANG_NAMES, LANGS, STRINGS, translate
 from .weights_input import check_against, infer_sizes, parse_weights_npz
 
@@ -64,17 +65,35 @@ def t(key: str, **params) -> str:
     return translate(key, lang(), **params)
 
 
+# What could turn a typed value into a link, an image, HTML, code, maths or emphasis across
+# words; "_" and "." stay as typed (parameter names have them, and they are harmless).
+_MD_SPECIAL = "\\`*[]()<>!|~$"
+
+
+def md_escape(value) -> str:
+    """`value` as text that markdown shows as written: a link or an image typed into a URL
+    parameter or a file must not become one in the app's own message."""
+    text = str(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+
+
 def message(err: Exception, **params) -> str:
-    """A translated message for a ConfigError or DataError, or the error's own text."""
+    """A translated message for a ConfigError or DataError, or the error's own text. Values a
+    user gave are escaped, since st.error and st.warning render markdown."""
     if isinstance(err, DataError):
-        return err.message(lang())  # fills the cell's position ({where}) first
+        safe = {k: md_escape(v) if isinstance(v, str) else v for k, v in err.params.items()}
+        return DataError(err.key, **safe).message(lang())  # fills {where} first
     key = getattr(err, "key", None)
     if key in STRINGS:
+        merged = {**getattr(err, "params", {}), **params}
+        merged = {k: md_escape(v) if k == "value" else v for k, v in merged.items()}
         try:
-            return t(key, **{**getattr(err, "params", {}), **params})
+            return t(key, **merged)
         except (KeyError, IndexError, ValueError):
             pass
-    return str(err)
+    return md_escape(str(err))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,8 +108,9 @@ def _init_session() -> None:
     params = {k: st.query_params[k] for k in st.query_params}
     ss[URL_KEY] = params
     cfg, problems = C.from_query(params)
-    ss[CFG_KEY] = cfg
     warnings = [(p, v, err) for p, v, err in problems]
+    cfg = _within_budget(cfg, warnings)
+    ss[CFG_KEY] = cfg
     lang_param = params.get("lang", "en")
     if lang_param in LANGS:
         ss[LANG_KEY] = lang_param
@@ -100,6 +120,38 @@ def _init_session() -> None:
                                                           allowed=", ".join(LANGS))))
     ss[WARN_KEY] = warnings
     ss[PAGE_KEY] = {}
+
+
+SIZE_FIELDS = ("seq_len", "batch_size", "hidden_size", "num_layers", "bidirectional")
+
+
+def _data_T(cfg: C.Config) -> int:
+    """The sequence length a configuration runs: the data's for text and numbers."""
+    if cfg.source == "text":
+        return max(len(cfg.text), 1)
+    if cfg.source == "numbers":
+        try:
+            return parse_numbers(cfg.numbers).shape[0]
+        except DataError:
+            return parse_numbers(C.DEFAULT.numbers).shape[0]
+    if cfg.source == "csv":
+        data = upload_data()
+        return cfg.seq_len if data is None else data.shape[0]
+    return cfg.seq_len
+
+
+def _within_budget(cfg: C.Config, warnings: list) -> C.Config:
+    """`cfg`, or `cfg` with the default sizes (and a warning) when a link or a file asks for
+    more hidden states than one run may hold."""
+    T = _data_T(cfg)
+    states = C.states_held(cfg, T, 0)
+    if states <= C.MAX_STATES:
+        return cfg
+    K = 2 if cfg.bidirectional else 1
+    warnings.append(("", "", C.ConfigError(
+        "err.budget_link", states=states, limit=C.MAX_STATES,
+        formula=f"{T} × {cfg.batch_size} × {cfg.hidden_size} × {cfg.num_layers} × {K}")))
+    return replace(cfg, **{f: getattr(C.DEFAULT, f) for f in SIZE_FIELDS})
 
 
 RESERVED = {spec.url for spec in C.FIELDS.values()} | {"lang"}  # names page controls can't take
@@ -160,9 +212,9 @@ def page_int(name: str, default: int, lo: int, hi: int) -> int:
                     raise ValueError
             except ValueError:
                 value = default
-                st.warning(t("err.url", param=name, value=raw,
-                             reason=t("err.range", field=name, value=raw, lo=lo, hi=hi,
-                                      kept=default)))
+                st.warning(t("err.url", param=name, value=md_escape(raw),
+                             reason=t("err.range", field=name, value=md_escape(raw), lo=lo,
+                                      hi=hi, kept=default)))
         store[name] = value
     store[name] = min(max(int(store[name]), lo), hi)  # the data may have shrunk since
     return store[name]
@@ -240,9 +292,9 @@ def page_float(name: str, label: str, lo: float, hi: float, default: float, step
                     raise ValueError
             except ValueError:
                 value = default
-                st.warning(t("err.url", param=name, value=raw,
-                             reason=t("err.range", field=name, value=raw, lo=lo, hi=hi,
-                                      kept=default)))
+                st.warning(t("err.url", param=name, value=md_escape(raw),
+                             reason=t("err.range", field=name, value=md_escape(raw), lo=lo,
+                                      hi=hi, kept=default)))
         store[name] = value
     key = f"{W}{page}_{name}"
     if ss.get(key) != store[name]:
@@ -312,9 +364,9 @@ class _Form:
         help_key = "help." + name
         kwargs = dict(help=t(help_key) if help_key in STRINGS else None)
         if disabled_value is not None:
-            st.session_state[W + name + "_data"] = disabled_value  # value= counts once only
+            st.session_state[W + name + "_data"] = int(disabled_value)  # value= counts once
             st.number_input(t("field." + name), disabled=True, key=W + name + "_data",
-                            **kwargs)
+                            step=1, **kwargs)
             st.caption(t("side.set_by_data", value=disabled_value))
             return
         key = self._seed(name)
@@ -472,9 +524,22 @@ def _adopt(sizes: dict) -> None:
     cfg = ss[CFG_KEY]
     source = cfg.source if cfg.source not in C.DATA_SOURCES else "sine"
     changes = {k: v for k, v in sizes.items() if k != "bias"}
-    cfg = replace(cfg, source=source, weights=ss[WEIGHTS_KEY][0], **changes)
-    ss[CFG_KEY] = cfg
-    _sync_widgets(cfg)
+    bad = []
+    for name, value in changes.items():
+        try:
+            C.check_value(name, value)
+        except C.ConfigError as err:
+            bad.append((C.FIELDS[name].url, str(value), err))
+    if bad:  # the file's sizes are past the app's limits: say which, change nothing
+        ss[WARN_KEY] = bad
+        return
+    new = replace(cfg, source=source, weights=ss[WEIGHTS_KEY][0], **changes)
+    warnings: list = []
+    if _within_budget(new, warnings) is not new:
+        ss[WARN_KEY] = warnings
+        return
+    ss[CFG_KEY] = new
+    _sync_widgets(new)
 
 
 def _drop_weights() -> None:
@@ -551,6 +616,8 @@ def frame(page: str = "") -> C.Config:
     """Set up the page, draw the shared sidebar, and return the configuration."""
     _init_session()
     ss = st.session_state
+    if ss.get(W + "lang") in LANGS:  # the switch's new value, before anything is translated
+        ss[LANG_KEY] = ss[W + "lang"]
     ss[PAGE_NAME_KEY] = page
     title = t("app.title")
     nav_key = next((k for _, k, p in PAGES if p == page), None)
@@ -577,12 +644,16 @@ def frame(page: str = "") -> C.Config:
                 field = next((n for n, s in C.FIELDS.items() if s.url == param), param)
                 label = t("field." + field) if "field." + field in STRINGS else param
                 kept = "en" if param == "lang" else getattr(C.DEFAULT, field, "")
-                st.warning(t("err.url", param=param, value=value,
-                             reason=message(err, field=label, kept=kept)))
+                reason = message(err, field=label, kept=kept)
+                st.warning(reason if not param else t("err.url", param=md_escape(param),
+                                                      value=md_escape(value), reason=reason))
         st.button(t("side.preset"), help=t("side.preset_help"), on_click=_apply_preset,
                   width="stretch")
         st.button(t("side.reset"), on_click=_reset, width="stretch")
         with st.expander(t("side.share")):
             st.caption(t("side.share_note"))
             ss[SHARE_KEY] = st.empty()
+            st.download_button(t("ex.download_config"), config_json(cfg),
+                               file_name="rnn_explorer_settings.json",
+                               mime="application/json", width="stretch")
     return cfg

@@ -159,8 +159,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "sizes.",
                    "本次运行需要保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × "
                    "方向数 = {formula}）；上限为 {limit:,}。已保留之前的尺寸。"),
-    "err.url": ("The link's parameter `{param}={value}` was not used: {reason}",
-                "链接参数 `{param}={value}` 未被采用：{reason}"),
+    "err.url": ("The link's parameter {param} = {value} was not used: {reason}",
+                "链接参数 {param} = {value} 未被采用：{reason}"),
+    "err.budget_link": ("The link asks for {states:,} hidden-state numbers (T × batch × hidden "
+                        "× layers × directions = {formula}); the limit is {limit:,}, so the "
+                        "default sizes are used.",
+                        "链接要求保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × 方向数 = "
+                        "{formula}）；上限为 {limit:,}，因此使用默认尺寸。"),
     "err.no_upload": ("No file uploaded yet: upload one in the sidebar under *Input sequence*, "
                       "or pick another source.",
                       "尚未上传文件：请在侧边栏“输入序列”中上传，或选择其他来源。"),
@@ -327,6 +332,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                  "$J_t = \\partial h_t / \\partial h_{t-1} = \\mathrm{diag}(f'(a_t))\\, W_{hh}$，"
                  "所以到达远离损失处的梯度是许多这样的因子之积：它们缩小向量时梯度消失，拉伸向量时梯度爆炸。"
                  "这里同样大小的普通 RNN、LSTM 和 GRU 读入同一个序列。"),
+    "gr.too_big": ("{cells}: left out. This view keeps each step's Jacobian, T × S × S numbers "
+                   "(here T = {T}, S = {S}), and takes their singular values; the limit is "
+                   "{limit:,} numbers per cell. Shorten the sequence or use fewer hidden units.",
+                   "{cells}：未计算。本视图要保存每一步的雅可比矩阵，共 T × S × S 个数（此处 T = {T}，S = {S}），"
+                   "并计算其奇异值；每种单元的上限为 {limit:,} 个数。请缩短序列或减少隐藏单元。"),
     "gr.loss": ("Loss", "损失"),
     "gr.loss_ce_last": ("cross-entropy on the last step", "最后一步的交叉熵"),
     "gr.loss_ce_sum": ("cross-entropy summed over all steps", "所有步交叉熵之和"),
@@ -365,8 +375,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                                     "step, so it may explode; clipping caps it.",
                                     "大于 1：因子可能在每一步放大梯度，导致梯度爆炸；梯度裁剪可以限制它。"),
     "gr.rate": ("Bound's rate max|f′| · σ_max", "上界的增长率 max|f′| · σ_max"),
-    "gr.rate_help": ("‖∂h_T/∂h_t‖ ≤ (max|f′| · σ_max(W_hh))^(T−t) for the vanilla RNN.",
-                     "对普通 RNN：‖∂h_T/∂h_t‖ ≤ (max|f′| · σ_max(W_hh))^(T−t)。"),
+    "gr.rate_help": ("‖∂h_T/∂h_t‖ ≤ (max|f′| · σ_max(W_hh))^(T−t) for the vanilla RNN. The "
+                     "largest singular value σ_max can exceed the spectral radius ρ, so the bound "
+                     "may grow while the gradient itself vanishes: over many steps ρ decides.",
+                     "对普通 RNN：‖∂h_T/∂h_t‖ ≤ (max|f′| · σ_max(W_hh))^(T−t)。最大奇异值 σ_max 可能大于谱半径 ρ，"
+                     "所以上界可能增长而梯度本身在消失：经过许多步后起决定作用的是 ρ。"),
     "gr.overflow": ("{cell}: the forward pass overflowed to inf/NaN at step {step}, so there is "
                     "no finite loss to differentiate. Lower the scale of W_hh or use tanh.",
                     "{cell}：前向传播在第 {step} 步溢出为 inf/NaN，没有有限的损失可求导。请降低 W_hh 的缩放或改用 tanh。"),
@@ -375,9 +388,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "{cell}：梯度在反向传到第 {step} 步时溢出为 inf/NaN；图中只显示有限的部分。"),
     "gr.norms": ("How much gradient reaches each step", "每一步收到多少梯度"),
     "gr.norms_title": ("‖∂L/∂h_t‖ over time, loss: {loss}", "‖∂L/∂h_t‖ 随时间的变化，损失：{loss}"),
-    "gr.norms_caption": ("Log scale. A straight falling line is geometric decay: the gradient "
-                         "of a loss at the end hardly reaches the beginning.",
-                         "对数刻度。一条下降的直线表示几何衰减：末尾损失的梯度几乎传不到开头。"),
+    "gr.norms_caption": ("Log scale. Read it from the right, where the loss is, back to the "
+                         "start: a straight line falling towards t = 1 is geometric decay, so the "
+                         "loss at the end hardly reaches the first steps.",
+                         "对数刻度。从右边（损失所在处）向左读到开头：朝 t = 1 下降的直线表示几何衰减，"
+                         "末尾的损失几乎影响不到最初几步。"),
     "gr.products": ("The product of Jacobians", "雅可比矩阵之积"),
     "gr.products_title": ("Spectral norm of ∂s_T/∂s_t against the distance",
                           "∂s_T/∂s_t 的谱范数与距离的关系"),
@@ -392,8 +407,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gr.heatmap": ("The gradient at every state", "每个状态处的梯度"),
     "gr.heatmap_title": ("∂L/∂h_t of the {cell}: hidden units × time", "{cell} 的 ∂L/∂h_t：隐藏单元 × 时间"),
     "gr.heatmap_caption": ("Red and blue: the sign and size of the gradient each unit receives at "
-                           "each step; white: none arrives.",
-                           "红与蓝：每个单元在每一步收到的梯度的符号和大小；白色：没有梯度到达。"),
+                           "each step; white: next to nothing arrives (hover for the exact value).",
+                           "红与蓝：每个单元在每一步收到的梯度的符号和大小；白色：几乎没有梯度到达（悬停可看精确数值）。"),
     "gr.singular": ("Singular values", "奇异值"),
     "gr.sv_whh": ("Singular values of the vanilla RNN's W_hh", "普通 RNN 的 W_hh 的奇异值"),
     "gr.sv_index": ("index", "序号"),

@@ -68,8 +68,13 @@ def distance_lines(series: dict, title: str | None = None, x_title: str = "dista
             line=dict(color=color, width=2, dash="dash" if name in dashed else "solid"),
             marker=dict(size=4, color=color),
             hovertemplate=f"d = %{{x}}<br>%{{y:{VALUE_FMT}}}<extra>{name}</extra>"))
+    many = len(traces) > 3  # a row of four names would cover the title: list them at the right
     layout = theme.house_layout(title, 340 if height is None else height,
-                                legend=theme.wants_legend(traces))
+                                legend=theme.wants_legend(traces) and not many)
+    if many:
+        layout.update(showlegend=True, legend=dict(orientation="v", x=1.02, xanchor="left",
+                                                   y=1.0, yanchor="top"))
+        layout["margin"] = {**layout["margin"], "r": 170}
     yaxis = dict(title=dict(text=y_title or None))
     if log_y:
         yaxis.update(type="log", exponentformat="power")

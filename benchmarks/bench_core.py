@@ -1,0 +1,316 @@
+"""Forward+backward speed of `rnn_core.RNN` against `torch.nn.RNN` on the CPU, and against this
+machine's matrix-multiply peak.
+
+    python benchmarks/bench_core.py              # every size, float32 and float64
+    python benchmarks/bench_core.py --quick      # three sizes, shorter timings
+    python benchmarks/bench_core.py --markdown   # the table as Markdown, for the README
+
+Axes: T time, B batch, D input, H hidden. One layer, one direction, tanh, with biases.
+
+What is timed, per repetition:
+    ours   out, h_n = rnn.forward(x); rnn.backward(G1, G2)
+    torch  out, h_n = rnn(x); ((out * G1).sum() + (h_n * G2).sum()).backward(), x.requires_grad
+Both get the same weights, the same dtype and the same number of threads (torch is set to the
+number of BLAS threads NumPy uses). A row is the median of N repetitions after a warm-up, N
+chosen so that each side of a row takes about `--seconds`.
+
+FLOP count of forward+backward: the forward's matrix products are 2*T*B*H*(D + H) (input
+projection plus recurrence); the backward does twice that (dx and dW_ih, dh_prev and dW_hh),
+so 6*T*B*H*(D + H) in all. Elementwise work (tanh, its derivative, the bias) is not counted:
+GFLOP/s here is matrix-product throughput, compared with the peak of one large np.matmul.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from rnn_core import RNN  # noqa: E402
+
+SIZES = [  # (T, B, D, H)
+    (20, 1, 10, 32),  # the app's default: per-step overhead, not arithmetic
+    (50, 1, 100, 256),
+    (100, 32, 100, 256),
+    (500, 8, 64, 256),
+    (1000, 1, 64, 512),  # long and unbatched: 1000 matrix-vector products in a row
+    (200, 64, 256, 512),  # large enough for the products to dominate
+]
+QUICK_SIZES = [(20, 1, 10, 32), (100, 32, 100, 256), (200, 64, 256, 512)]
+DTYPES = ("float32", "float64")
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                 "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def flops(T: int, B: int, D: int, H: int) -> float:
+    """Matrix-product FLOPs of one layer's forward+backward (see the module docstring)."""
+    return 6.0 * T * B * H * (D + H)
+
+
+# -- threads -----------------------------------------------------------------------------------
+
+def numpy_blas_threads() -> tuple[int, str]:
+    """How many threads NumPy's BLAS uses, and how that was found.
+
+    Called before torch is imported, so threadpoolctl (when installed) sees NumPy's BLAS only.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if blas:
+            return int(blas[0]["num_threads"]), f"threadpoolctl ({blas[0].get('internal_api')})"
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value), f"assumed from {var}"
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    # OpenBLAS and MKL default to one thread per available core.
+    return n, "assumed: one per available core (threadpoolctl not installed)"
+
+
+def numpy_blas_name() -> str:
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # the layout of show_config is not a stable API
+        return "unknown"
+
+
+def import_torch(threads: int):
+    """torch set to `threads` threads, or None when torch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
+# -- timing ------------------------------------------------------------------------------------
+
+CONTENDED = 0.10  # share of all CPUs used by other processes above which a row is marked
+
+
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds all processes have used since boot (Linux /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:8]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq = ticks
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    t = os.times()  # every thread of this process, the BLAS and OpenMP pools included
+    return t.user + t.system
+
+
+def median_time(fn, seconds: float, min_reps: int = 3, max_reps: int = 1000,
+                retries: int = 2, stat=statistics.median) -> tuple[float, int, float | None]:
+    """Median (or `stat`) wall time of fn() over N repetitions after a warm-up; N fills about
+    `seconds`.
+
+    Also returns the share of all CPUs that other processes used meanwhile (None where it
+    cannot be read). With 2 cores and 2 BLAS threads, another busy process slows the small
+    products of the time loop many times over, so a contended run is repeated (after a pause)
+    up to `retries` times and the least contended one is kept.
+    """
+    fn()  # warm-up: first-call allocations, BLAS thread start-up, lazy imports
+    t0 = time.perf_counter()
+    fn()
+    once = time.perf_counter() - t0
+    reps = max(min_reps, min(max_reps, int(seconds / max(once, 1e-9))))
+    best = None
+    for _ in range(retries + 1):
+        times = []
+        gc.collect()
+        busy0, own0, wall0 = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+        gc.disable()  # a collection in the middle of one repetition is noise, not the code's cost
+        try:
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
+        wall, busy1 = time.perf_counter() - wall0, _busy_cpu_seconds()
+        other = None
+        if busy0 is not None and busy1 is not None:
+            other = max(0.0, (busy1 - busy0 - (_own_cpu_seconds() - own0))
+                        / (wall * (os.cpu_count() or 1)))
+        result = (stat(times), reps, other)
+        if best is None or (other is not None and best[2] is not None and other < best[2]):
+            best = result
+        if other is None or other <= CONTENDED:
+            break
+        time.sleep(2.0)
+    return best
+
+
+def matmul_peak(dtype: str, n: int = 2048, reps: int = 7) -> tuple[float, float | None]:
+    """GFLOP/s of the best of `reps` (n x n) @ (n x n) products in `dtype`, and the share of
+    the CPUs other processes used meanwhile (retried like `median_time` when contended)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    c = np.empty((n, n), dtype=dtype)
+
+    def product():
+        np.matmul(a, b, out=c)
+
+    best, _, other = median_time(product, seconds=0.0, min_reps=reps, max_reps=reps,
+                                 stat=min)
+    return 2.0 * n**3 / best / 1e9, other
+
+
+def bench_ours(T, B, D, H, dtype, seconds):
+    rng = np.random.default_rng(1)
+    rnn = RNN(D, H, dtype=dtype, seed=0)
+    x = rng.standard_normal((T, B, D)).astype(dtype)
+    g1 = rng.standard_normal((T, B, H)).astype(dtype)
+    g2 = rng.standard_normal((1, B, H)).astype(dtype)
+
+    def step():
+        rnn.forward(x)
+        rnn.backward(g1, g2)
+
+    return median_time(step, seconds), rnn
+
+
+def bench_torch(torch, T, B, D, H, dtype, seconds, state):
+    rng = np.random.default_rng(1)
+    tdtype = getattr(torch, dtype)
+    rnn = torch.nn.RNN(D, H, dtype=tdtype)
+    with torch.no_grad():
+        for name, p in rnn.named_parameters():
+            p.copy_(torch.from_numpy(state[name]))  # the same weights as ours
+    x = torch.from_numpy(rng.standard_normal((T, B, D)).astype(dtype)).requires_grad_(True)
+    g1 = torch.from_numpy(rng.standard_normal((T, B, H)).astype(dtype))
+    g2 = torch.from_numpy(rng.standard_normal((1, B, H)).astype(dtype))
+
+    def step():
+        # Fresh gradients each time, as ours returns fresh arrays: no accumulation into .grad.
+        rnn.zero_grad(set_to_none=True)
+        x.grad = None
+        out, h_n = rnn(x)
+        loss = (out * g1).sum() + (h_n * g2).sum()
+        loss.backward()
+
+    return median_time(step, seconds)
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+COLUMNS = ["T", "B", "D", "H", "dtype", "ours ms", "torch ms", "ours/torch", "ours GFLOP/s",
+           "% of peak"]
+
+
+def fmt_ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    ms = seconds * 1e3
+    return f"{ms:.3f}" if ms < 1 else f"{ms:.2f}" if ms < 100 else f"{ms:.1f}"
+
+
+def render(rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(COLUMNS) + " |",
+                 "|" + "|".join("---" if i == 4 else "---:" for i in range(len(COLUMNS))) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(COLUMNS)]
+    line = "  ".join(c.rjust(w) for c, w in zip(COLUMNS, widths, strict=True))
+    out = [line, "-" * len(line)]
+    out += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help=f"only {QUICK_SIZES} and about 0.25 s per row and side")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    ap.add_argument("--seconds", type=float, default=None,
+                    help="time per row and side (default 1.0, 0.25 with --quick)")
+    ap.add_argument("--dtype", choices=DTYPES, action="append",
+                    help="only this dtype (repeatable; default both)")
+    args = ap.parse_args(argv)
+    if args.seconds is not None and args.seconds <= 0:
+        ap.error("--seconds: expected a positive number")
+    seconds = args.seconds if args.seconds is not None else (0.25 if args.quick else 1.0)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    dtypes = args.dtype or list(DTYPES)
+
+    threads, how = numpy_blas_threads()  # before torch: see the function's docstring
+    torch = import_torch(threads)
+    env = {v: os.environ[v] for v in OPENBLAS_VARS if v in os.environ}
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+    def star(other):  # escaped in Markdown, where a bare * can open emphasis
+        if other is None or other <= CONTENDED:
+            return ""
+        return "\\*" if args.markdown else "*"
+
+    peaks, peak_other = {}, {}
+    for dt in dtypes:
+        peaks[dt], peak_other[dt] = matmul_peak(dt)
+
+    bullet = "- " if args.markdown else ""
+    info = [
+        f"numpy {np.__version__} with {numpy_blas_name()}; BLAS threads: {threads} ({how}); "
+        f"os.cpu_count() = {os.cpu_count()}",
+        f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}"
+        if torch is not None else "torch: not installed (torch columns are n/a)",
+        "environment: " + (", ".join(f"{k}={v}" for k, v in env.items()) or
+                           "no OPENBLAS_*/OMP_NUM_THREADS/MKL_NUM_THREADS set"),
+        "matmul peak (2048x2048 np.matmul, best of 7): "
+        + ", ".join(f"{dt} {peaks[dt]:.1f} GFLOP/s{star(peak_other[dt])}" for dt in dtypes),
+        f"median of N repetitions after a warm-up, about {seconds:g} s per row and side; "
+        "FLOPs = 6*T*B*H*(D+H)",
+    ]
+    if load is not None:
+        info.append(f"load average before the run: {load[0]:.2f} (1 min) on {os.cpu_count()} "
+                    "CPUs; a time marked * was taken while other processes used more than "
+                    f"{CONTENDED:.0%} of the CPUs")
+    print("\n".join(bullet + line for line in info))
+    print()
+
+    rows = []
+    for dtype in dtypes:
+        for T, B, D, H in sizes:
+            (t_ours, _, other_ours), rnn = bench_ours(T, B, D, H, dtype, seconds)
+            t_torch = other_torch = None
+            if torch is not None:
+                t_torch, _, other_torch = bench_torch(torch, T, B, D, H, dtype, seconds,
+                                                      rnn.state_dict())
+            gflops = flops(T, B, D, H) / t_ours / 1e9
+            rows.append([str(T), str(B), str(D), str(H), dtype,
+                         fmt_ms(t_ours) + star(other_ours), fmt_ms(t_torch) + star(other_torch),
+                         "n/a" if t_torch is None else f"{t_ours / t_torch:.2f}",
+                         f"{gflops:.1f}", f"{100 * gflops / peaks[dtype]:.0f}%"])
+            if not args.markdown:  # progress as it goes; Markdown is printed in one piece
+                print(f"  done {T},{B},{D},{H} {dtype}", file=sys.stderr, flush=True)
+    print(render(rows, args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

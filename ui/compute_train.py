@@ -1,0 +1,295 @@
+"""The training view's state and calls into rnn_core.train: one training run per session.
+
+A run (`TrainRun`) holds the task, the `rnn_core.train.Trainer` (network, optimiser, batch
+generator, history), a fixed evaluation batch with the network's predictions on it before
+training, and whether it is running. It lives in `st.session_state[RUN_KEY]`, so it survives a
+page switch; the page advances it by a time slice per tick of a fragment (`advance`), so no
+script run is blocked for long.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from rnn_core import tasks as T
+from rnn_core import train as tr
+
+RUN_KEY = "training_run"
+SLICE = 0.4  # seconds of training per tick of the fragment
+TICK = 0.45  # the fragment's run_every: a redraw a little over twice a second
+EVAL_SIZE = 64  # sequences of the fixed evaluation batch
+PASSAGE = (Path(__file__).resolve().parent.parent / "data" / "passage.txt")
+
+TASKS = ("sine", "memory", "chars")
+CELLS = ("rnn", "lstm", "gru")
+OPTIMIZERS = ("adam", "sgd", "adagrad")
+CLIPS = ("norm", "value", "none")
+LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+HIDDEN = (8, 16, 32, 64, 128)
+BATCHES = (1, 8, 16, 32, 64)
+MAX_STEPS = 20_000
+GATE_BIASES = (0.0, 1.0, 2.0, 3.0)
+SWEEP_KEY = "training_sweep"
+SWEEP_LAGS = (5, 10, 15, 20)
+SWEEP_STEPS = 1000  # steps per (cell, lag) of the comparison
+SWEEP_GATE_BIAS = 3.0  # the gated cells start with their keep gates open (rnn_core.train)
+
+
+def default_text() -> str:
+    return PASSAGE.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the page's controls set (hashable: compared to see if a run is still current)."""
+
+    task: str = "sine"
+    cell: str = "lstm"
+    hidden_size: int = 32
+    optimizer: str = "adam"
+    lr: float = 0.01
+    clip: str = "norm"
+    clip_at: float = 1.0
+    batch_size: int = 32
+    steps: int = 500
+    seed: int = 0
+    lag: int = 10  # memory task
+    gate_bias: float = 3.0  # memory task: LSTM forget / GRU update gate's initial bias
+    text: str = ""  # chars task ("" until the page reads the text box)
+
+    def config(self) -> tr.TrainConfig:
+        return tr.TrainConfig(cell=self.cell, hidden_size=self.hidden_size,
+                              optimizer=self.optimizer, lr=self.lr, clip=self.clip,
+                              clip_at=self.clip_at, batch_size=self.batch_size,
+                              steps=self.steps, seed=self.seed,
+                              gate_bias=self.gate_bias if self.task == "memory" else 0.0)
+
+    def make_task(self) -> T.Task:
+        if self.task == "memory":
+            return T.make("memory", lag=self.lag, pad=MEMORY_PAD)
+        if self.task == "chars":
+            return T.make("chars", text=self.text)
+        return T.make("sine")
+
+    def key(self) -> Settings:
+        """What defines a run: everything but the number of steps (which can grow)."""
+        return replace(self, steps=0)
+
+
+MEMORY_PAD = 5  # random symbols before the one to remember (so it is not simply the first)
+
+
+class TrainRun:
+    """One session's training run (mutable; kept in st.session_state)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.task = settings.make_task()
+        self.trainer = tr.Trainer(self.task, settings.config())
+        self.eval_x, self.eval_y = self.trainer.eval_batch(EVAL_SIZE)
+        self.before = self.trainer.evaluate(self.eval_x, self.eval_y)
+        self.before_text = None  # the language model's sample before training
+        self.running = False
+        self.rate = None  # steps per second over the last slice
+        self.train_seconds = 0.0  # wall time spent in slices
+
+    @property
+    def step(self) -> int:
+        return self.trainer.step
+
+    @property
+    def target(self) -> int:
+        return self.settings.steps
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.target or self.trainer.diverged is not None
+
+    def advance(self, budget: float = SLICE) -> int:
+        """Train for up to `budget` seconds (never past the target); stop at the end."""
+        if not self.running or self.done:
+            self.running = False
+            return 0
+        t0 = time.perf_counter()
+        n = self.trainer.run(self.target - self.step, time_budget=budget)
+        spent = time.perf_counter() - t0
+        self.train_seconds += spent
+        if n:
+            self.rate = n / spent if spent > 0 else None
+        if self.done:
+            self.running = False
+        return n
+
+    def time_left(self) -> float | None:
+        if not self.rate:
+            return None
+        return (self.target - self.step) / self.rate
+
+    def now(self) -> tr.Evaluation:
+        return self.trainer.evaluate(self.eval_x, self.eval_y)
+
+
+def get_run(settings: Settings) -> tuple[TrainRun, bool]:
+    """This session's run for `settings`, and whether the controls differ from the run's own
+    settings. A run that has not trained yet follows the controls; one that has keeps its
+    settings until reset (its target number of steps always follows the control)."""
+    ss = st.session_state
+    run: TrainRun | None = ss.get(RUN_KEY)
+    if run is None or (run.step == 0 and not run.running
+                       and run.settings.key() != settings.key()):
+        run = TrainRun(settings)
+        ss[RUN_KEY] = run
+    if run.settings.steps != settings.steps:
+        run.settings = replace(run.settings, steps=settings.steps)
+    return run, run.settings.key() != settings.key()
+
+
+def rerun_page() -> None:
+    """A full run of the page (a fragment's timer is set only by one)."""
+    st.rerun(scope="app")
+
+
+def start() -> None:
+    run = st.session_state.get(RUN_KEY)
+    if run is not None and not run.done:
+        run.running = True
+
+
+def stop() -> None:
+    run = st.session_state.get(RUN_KEY)
+    if run is not None:
+        run.running = False
+
+
+def reset(settings: Settings) -> None:
+    st.session_state[RUN_KEY] = TrainRun(settings)
+
+
+def sample_text(run: TrainRun, temperature: float, n: int = 200, seed: int = 0) -> str:
+    """The language model's text after the passage's first character."""
+    return tr.generate(run.trainer.net, run.task, run.task.text[0], n, temperature, seed=seed)
+
+
+def sample_before(run: TrainRun, temperature: float, n: int = 200) -> str:
+    """The same sample from the untrained network (its seed's initial weights), kept per
+    temperature."""
+    if run.before_text is None or run.before_text[0] != temperature:
+        s = run.settings
+        fresh = tr.Network(s.cell, run.task.input_size, s.hidden_size, run.task.output_size,
+                           seed=s.seed)
+        run.before_text = (temperature, tr.generate(fresh, run.task, run.task.text[0], n,
+                                                    temperature))
+    return run.before_text[1]
+
+
+def weights_npz(run: TrainRun) -> bytes:
+    return tr.save_npz(run.trainer.net.state_dict())
+
+
+def history_csv(run: TrainRun) -> str:
+    return run.trainer.history.csv()
+
+
+def smooth(y: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average (the first points average what there is)."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.size == 0 or window <= 1:
+        return y
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    n = np.arange(1, y.size + 1)
+    lo = np.maximum(n - window, 0)
+    return (c[n] - c[lo]) / (n - lo)
+
+
+class SweepRun:
+    """Accuracy against the lag for the three cells, trained one (cell, lag) after another,
+    a time slice per tick like the main run. results[cell] (n_lags,) is NaN until trained."""
+
+    def __init__(self, cfg: tr.TrainConfig, lags: tuple = SWEEP_LAGS):
+        self.cfg = replace(cfg, steps=SWEEP_STEPS, gate_bias=SWEEP_GATE_BIAS)
+        self.lags = tuple(lags)
+        self.jobs = [(cell, i) for cell in CELLS for i in range(len(self.lags))]
+        self.results = {cell: np.full(len(self.lags), np.nan) for cell in CELLS}
+        self.index = 0
+        self.current: tr.Trainer | None = None
+        self.running = False
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.jobs)
+
+    @property
+    def progress(self) -> float:
+        inside = self.current.step / self.cfg.steps if self.current is not None else 0.0
+        return min(1.0, (self.index + inside) / len(self.jobs))
+
+    def advance(self, budget: float = SLICE) -> None:
+        end = time.perf_counter() + budget
+        while self.running and not self.done and time.perf_counter() < end:
+            cell, i = self.jobs[self.index]
+            if self.current is None:
+                task = T.make("memory", lag=self.lags[i], pad=MEMORY_PAD)
+                self.current = tr.Trainer(task, replace(self.cfg, cell=cell))
+            trainer = self.current
+            trainer.run(self.cfg.steps - trainer.step,
+                        time_budget=max(0.0, end - time.perf_counter()))
+            if trainer.step >= self.cfg.steps or trainer.diverged is not None:
+                self.results[cell][i] = trainer.evaluate(*trainer.eval_batch(256)).score
+                self.index += 1
+                self.current = None
+        if self.done:
+            self.running = False
+
+
+def start_sweep(cfg: tr.TrainConfig) -> None:
+    sweep = st.session_state.get(SWEEP_KEY)
+    if sweep is None or sweep.cfg != replace(cfg, steps=SWEEP_STEPS,
+                                             gate_bias=SWEEP_GATE_BIAS):
+        sweep = SweepRun(cfg)
+        st.session_state[SWEEP_KEY] = sweep
+    if not sweep.done:
+        sweep.running = True
+        run = st.session_state.get(RUN_KEY)
+        if run is not None:
+            run.running = False  # one job at a time
+
+
+def stop_sweep() -> None:
+    sweep = st.session_state.get(SWEEP_KEY)
+    if sweep is not None:
+        sweep.running = False
+
+
+def sweep_config(s: Settings) -> tr.TrainConfig:
+    """The comparison trains with the page's optimiser, sizes and seed."""
+    return s.config()
+
+
+def torch_snippet(run: TrainRun) -> str:
+    """Python that loads the downloaded weights into torch."""
+    cls = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[run.settings.cell]
+    D, H, O = run.task.input_size, run.settings.hidden_size, run.task.output_size
+    return (
+        "import numpy as np, torch\n\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        f"        self.rnn = torch.nn.{cls}({D}, {H})\n"
+        f"        self.head = torch.nn.Linear({H}, {O})\n\n"
+        "net = Net().double()\n"
+        "state = np.load(\"rnn_weights.npz\")\n"
+        "net.load_state_dict({k: torch.from_numpy(state[k]) for k in state.files})\n")
+
+
+def fmt_seconds(sec: float | None) -> str:
+    if sec is None or not math.isfinite(sec):
+        return "–"
+    if sec < 60:
+        return f"{sec:.0f} s"
+    return f"{int(sec // 60)} min {int(sec % 60):02d} s"
