@@ -18,12 +18,11 @@ and the core's validation under fuzzing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import ast
 import io
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
