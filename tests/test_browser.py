@@ -353,7 +353,7 @@ def test_deep_link_as_first_visit_after_server_start(fresh_base, page):  # page 
 def test_broken_link_parameters_warn_and_the_rest_applies(page, base):
     open_page(page, f"{base}/recurrence?hidden=abc&T=99999&out=6&step=3")
     warnings = " ".join(texts(page, WARNING))
-    assert "hidden=abc" in warnings and "T=99999" in warnings, warnings
+    assert "hidden = abc" in warnings and "T = 99999" in warnings, warnings
     assert_clean(page)
     # the good parameters apply, the bad ones keep their defaults
     assert sidebar_number(page, "Output size O").input_value() == "6"
