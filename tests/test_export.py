@@ -304,3 +304,22 @@ def test_the_export_module_evaluates_nothing_and_draws_nothing():
     assert not {"eval", "exec", "compile", "__import__"} & names
     assert not {"pickle", "streamlit", "yaml", "marshal"} & (imports | modules)
     assert not Path("/tmp/rnnx_pwned").exists()
+
+
+def test_a_settings_file_uploaded_in_the_sidebar_applies_and_a_bad_one_warns():
+    from apptest_util import app_config, open_page
+
+    from ui.config import Config
+    from ui.export_data import config_json
+
+    wanted = Config(hidden_size=24, seq_len=30, nonlinearity="relu", seed=4)
+    at = open_page("recurrence")
+    at.file_uploader(key="w_config_file").upload("s.json", config_json(wanted).encode(),
+                                                 "application/json").run()
+    assert not at.exception
+    got = app_config(at)
+    assert (got.hidden_size, got.seq_len, got.nonlinearity, got.seed) == (24, 30, "relu", 4)
+    at.file_uploader(key="w_config_file").upload("bad.json", b"{not json",
+                                                 "application/json").run()
+    assert not at.exception and at.warning  # refused with a reason, nothing raised
+    assert app_config(at).hidden_size == 24  # and the settings stay as they were

@@ -19,7 +19,7 @@ import streamlit as st
 
 from . import config as C
 from .data_input import MAX_BYTES, DataError, parse_csv, parse_npy, parse_numbers
-from .export_data import config_json
+from .export_data import config_from_json, config_json
 from .i18n import LANG_NAMES, LANGS, STRINGS, translate
 from .weights_input import check_against, infer_sizes, parse_weights_npz
 
@@ -327,6 +327,25 @@ def _apply_preset() -> None:
     source = cfg.source if cfg.source not in C.DATA_SOURCES else "sine"
     cfg = replace(cfg, input_size=100, hidden_size=256, output_size=10, source=source)
     st.session_state[CFG_KEY] = cfg
+    _sync_widgets(cfg)
+
+
+def _load_settings() -> None:
+    """Callback: apply a settings file (config_from_json never raises: a bad file, or a bad
+    value in it, comes back as problems shown like a link's; the rest applies)."""
+    ss = st.session_state
+    file = ss.get(W + "config_file")
+    if file is None:
+        return
+    cfg, problems = config_from_json(file.getvalue())
+    warnings = list(problems)
+    if any(name == "" for name, _, _ in problems):  # unreadable: keep every current setting
+        ss[WARN_KEY] = warnings
+        return
+    cfg = _within_budget(cfg, warnings)
+    ss.pop(WEIGHTS_KEY, None)
+    ss[CFG_KEY] = cfg
+    ss[WARN_KEY] = warnings
     _sync_widgets(cfg)
 
 
@@ -656,4 +675,6 @@ def frame(page: str = "") -> C.Config:
             st.download_button(t("ex.download_config"), config_json(cfg),
                                file_name="rnn_explorer_settings.json",
                                mime="application/json", width="stretch")
+            st.file_uploader(t("ex.upload_config"), type=["json"], key=W + "config_file",
+                             on_change=_load_settings)
     return cfg
