@@ -20,14 +20,7 @@ T, K, L = run.T, 2 if cfg.bidirectional else 1, cfg.num_layers
 cols = st.columns([3, 1, 1] if (L > 1 or K > 1) else [1])
 with cols[0]:
     step = ui.page_slider("step", ui.t("df.step", T=T), 1, T, 1, help=ui.t("df.step_help"))
-layer = direction = 0
-if L > 1:
-    with cols[1]:
-        layer = ui.page_select("layer", ui.t("df.layer"), list(range(L)))
-if K > 1:
-    with cols[-1]:
-        direction = ui.page_select("dir", ui.t("df.direction"),
-                                   [ui.t("df.forward"), ui.t("df.backward")])
+layer, direction = ui.layer_direction(cfg, cols[1:] if len(cols) == 3 else None)
 i = step - 1  # arrays are indexed from 0; the articles count steps from 1
 lr = run.layers[layer][direction]
 sfx = f"_l{layer}{'_reverse' if direction else ''}"

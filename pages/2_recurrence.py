@@ -33,16 +33,7 @@ def step_views() -> None:
 
     # -- what each term contributes at this step ----------------------------------------------
     st.subheader(ui.t("rec.terms"))
-    layer = direction = 0
-    if L > 1 or K > 1:
-        c1, c2 = st.columns(2)
-        if L > 1:
-            with c1:
-                layer = ui.page_select("layer", ui.t("df.layer"), list(range(L)))
-        if K > 1:
-            with c2:
-                direction = ui.page_select("dir", ui.t("df.direction"),
-                                           [ui.t("df.forward"), ui.t("df.backward")])
+    layer, direction = ui.layer_direction(cfg)
     lr = run.layers[layer][direction]
     pre = lr.pre[i, 0]
     units = np.sort(np.argsort(-np.abs(pre), kind="stable")[:MAX_UNITS])  # largest |a_t|

@@ -24,7 +24,6 @@ from viz import recurrence as rv
 cfg = ui.frame("gradients")
 st.title(ui.t("gr.title"))
 st.markdown(ui.t("gr.intro"))
-K, L = 2 if cfg.bidirectional else 1, cfg.num_layers
 if cfg.source == "csv" and ui.upload_data() is None:
     ui.run_or_stop(cfg)  # says what is missing and stops
 
@@ -48,16 +47,7 @@ with c3:
     clip_at = 1.0
     if clip != "none":
         clip_at = ui.page_float("clip_at", ui.t("gr.clip_at"), 0.01, 10.0, 1.0, 0.01)
-layer = direction = 0
-if L > 1 or K > 1:
-    c1, c2 = st.columns(2)
-    if L > 1:
-        with c1:
-            layer = ui.page_select("layer", ui.t("df.layer"), list(range(L)))
-    if K > 1:
-        with c2:
-            direction = ui.page_select("dir", ui.t("df.direction"),
-                                       [ui.t("df.forward"), ui.t("df.backward")])
+layer, direction = ui.layer_direction(cfg)
 
 gs = GradSettings(loss=loss, target=target, scale=scale, measure=measure, clip=clip,
                   clip_at=clip_at)

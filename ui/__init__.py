@@ -13,6 +13,7 @@ from .frame import (
     finish,
     frame,
     lang,
+    layer_direction,
     message,
     page_float,
     page_int,
@@ -30,6 +31,6 @@ from .frame import (
 # are small enough that one thread loses little when the machine is idle.
 threadpool_limits(limits=1, user_api="blas")
 
-__all__ = ["VIEWS", "Config", "Run", "finish", "frame", "lang", "message", "page_float",
-           "page_int", "page_number", "page_select", "page_slider", "run_model", "run_or_stop",
-           "set_page_int", "t", "upload_data"]
+__all__ = ["VIEWS", "Config", "Run", "finish", "frame", "lang", "layer_direction", "message",
+           "page_float", "page_int", "page_number", "page_select", "page_slider", "run_model",
+           "run_or_stop", "set_page_int", "t", "upload_data"]

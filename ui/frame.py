@@ -196,6 +196,25 @@ def _page_url() -> str:
     return "/" + path
 
 
+def _from_url(name: str, default, lo, hi, parse):
+    """A page control's first value: from the URL when the session was opened with it, else
+    `default`; a value `parse` refuses or outside [lo, hi] warns and gives `default`."""
+    ss = st.session_state
+    raw = ss[URL_KEY].pop(name, None) if ss.get(URL_KEY) else None
+    if raw is None:
+        return default
+    try:
+        value = parse(raw)
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise ValueError
+        return value
+    except (ValueError, OverflowError):
+        st.warning(t("err.url", param=name, value=md_escape(raw),
+                     reason=t("err.range", field=name, value=md_escape(raw), lo=lo, hi=hi,
+                              kept=default)))
+        return default
+
+
 def page_int(name: str, default: int, lo: int, hi: int) -> int:
     """A page-only integer (the step, a unit), kept for the session, read from the URL when the
     session was opened on this page (a bad value warns and falls back), written to the URL."""
@@ -203,19 +222,7 @@ def page_int(name: str, default: int, lo: int, hi: int) -> int:
     page = ss.get(PAGE_NAME_KEY, "")
     store = ss[PAGE_KEY].setdefault(page, {})
     if name not in store:
-        raw = ss[URL_KEY].pop(name, None) if ss.get(URL_KEY) else None
-        value = default
-        if raw is not None:
-            try:
-                value = int(raw)
-                if not lo <= value <= hi:
-                    raise ValueError
-            except ValueError:
-                value = default
-                st.warning(t("err.url", param=name, value=md_escape(raw),
-                             reason=t("err.range", field=name, value=md_escape(raw), lo=lo,
-                                      hi=hi, kept=default)))
-        store[name] = value
+        store[name] = _from_url(name, default, lo, hi, int)
     store[name] = min(max(int(store[name]), lo), hi)  # the data may have shrunk since
     return store[name]
 
@@ -283,19 +290,7 @@ def page_float(name: str, label: str, lo: float, hi: float, default: float, step
     page = ss.get(PAGE_NAME_KEY, "")
     store = ss[PAGE_KEY].setdefault(page, {})
     if name not in store:
-        raw = ss[URL_KEY].pop(name, None) if ss.get(URL_KEY) else None
-        value = default
-        if raw is not None:
-            try:
-                value = float(raw)
-                if not (math.isfinite(value) and lo <= value <= hi):
-                    raise ValueError
-            except ValueError:
-                value = default
-                st.warning(t("err.url", param=name, value=md_escape(raw),
-                             reason=t("err.range", field=name, value=md_escape(raw), lo=lo,
-                                      hi=hi, kept=default)))
-        store[name] = value
+        store[name] = float(_from_url(name, default, lo, hi, float))
     key = f"{W}{page}_{name}"
     if ss.get(key) != store[name]:
         ss[key] = float(store[name])
@@ -303,6 +298,25 @@ def page_float(name: str, label: str, lo: float, hi: float, default: float, step
                       on_change=_store_float, args=(key, name), **kwargs)
     store[name] = float(value)
     return float(value)
+
+
+def layer_direction(cfg: C.Config, columns=None) -> tuple[int, int]:
+    """Pickers for which layer and direction a view shows, when there is a choice (stacked or
+    bidirectional); (0, 0) otherwise. `columns`: two containers to draw them in (default: a
+    new row of two columns)."""
+    K = 2 if cfg.bidirectional else 1
+    layer = direction = 0
+    if cfg.num_layers == 1 and K == 1:
+        return layer, direction
+    c1, c2 = columns if columns is not None else st.columns(2)
+    if cfg.num_layers > 1:
+        with c1:
+            layer = page_select("layer", t("df.layer"), list(range(cfg.num_layers)))
+    if K > 1:
+        with c2:
+            direction = page_select("dir", t("df.direction"), [t("df.forward"),
+                                                               t("df.backward")])
+    return layer, direction
 
 
 def finish(cfg: C.Config, share: bool = True) -> None:
