@@ -12,7 +12,12 @@ What is timed, per repetition:
     torch  out, h_n = rnn(x); ((out * G1).sum() + (h_n * G2).sum()).backward(), x.requires_grad
 Both get the same weights, the same dtype and the same number of threads (torch is set to the
 number of BLAS threads NumPy uses). A row is the median of N repetitions after a warm-up, N
-chosen so that each side of a row takes about `--seconds`.
+chosen so that each side of a row takes about `--seconds`. A time marked * was taken while
+other processes used more than 10% of the CPUs (after two reruns): do not quote it.
+
+torch runs in a child process, row by row with ours. In one process, OpenBLAS's threads and
+torch's OpenMP threads wait for work by spinning and take the cores from each other: on 2 cores
+that made both sides up to 3x slower, and which side lost depended on the order of the rows.
 
 FLOP count of forward+backward: the forward's matrix products are 2*T*B*H*(D + H) (input
 projection plus recurrence); the backward does twice that (dx and dW_ih, dh_prev and dW_hh),
@@ -24,8 +29,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -60,10 +68,8 @@ def flops(T: int, B: int, D: int, H: int) -> float:
 # -- threads -----------------------------------------------------------------------------------
 
 def numpy_blas_threads() -> tuple[int, str]:
-    """How many threads NumPy's BLAS uses, and how that was found.
-
-    Called before torch is imported, so threadpoolctl (when installed) sees NumPy's BLAS only.
-    """
+    """How many threads NumPy's BLAS uses, and how that was found (torch is never imported in
+    this process, so threadpoolctl, when installed, sees NumPy's BLAS only)."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
@@ -92,14 +98,49 @@ def numpy_blas_name() -> str:
         return "unknown"
 
 
-def import_torch(threads: int):
-    """torch set to `threads` threads, or None when torch is not installed."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(threads)
-    return torch
+class TorchWorker:
+    """A child process (this script with --torch-worker) that times torch.nn.RNN rows.
+
+    Protocol, one JSON line each way: the parent sends {"threads": n} and reads
+    {"version": ..., "threads": ...}; then for each row it sends [T, B, D, H, dtype, seconds]
+    and reads [median seconds, repetitions, share of the CPUs other processes used].
+    """
+
+    def __init__(self, threads: int):
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
+                                      "--torch-worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.info = self._ask({"threads": threads})
+
+    def _ask(self, message):
+        self.proc.stdin.write(json.dumps(message) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"torch worker exited with code {self.proc.wait()}")
+        return json.loads(line)
+
+    def time_row(self, T, B, D, H, dtype, seconds):
+        return tuple(self._ask([T, B, D, H, dtype, seconds]))
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def torch_worker() -> int:
+    """The child's side of `TorchWorker`: reads rows on stdin, answers on stdout."""
+    import torch
+
+    torch.set_num_threads(json.loads(sys.stdin.readline())["threads"])
+    print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads()}),
+          flush=True)
+    for line in sys.stdin:
+        T, B, D, H, dtype, seconds = json.loads(line)
+        state = RNN(D, H, dtype=dtype, seed=0).state_dict()  # the parent's weights (same seed)
+        print(json.dumps(median_time(torch_step(torch, T, B, D, H, dtype, state), seconds)),
+              flush=True)
+    return 0
 
 
 # -- timing ------------------------------------------------------------------------------------
@@ -123,15 +164,36 @@ def _own_cpu_seconds() -> float:
     return t.user + t.system
 
 
+def _timed_block(fn, reps: int) -> tuple[list[float], float | None]:
+    """Wall times of `reps` calls of fn(), and the share of all CPUs that other processes
+    used meanwhile (None where /proc/stat cannot be read)."""
+    times = []
+    gc.collect()
+    busy0, own0, wall0 = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+    gc.disable()  # a collection in the middle of one repetition is noise, not the code's cost
+    try:
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    finally:
+        gc.enable()
+    wall, busy1 = time.perf_counter() - wall0, _busy_cpu_seconds()
+    if busy0 is None or busy1 is None:
+        return times, None
+    other = busy1 - busy0 - (_own_cpu_seconds() - own0)
+    return times, max(0.0, other / (wall * (os.cpu_count() or 1)))
+
+
 def median_time(fn, seconds: float, min_reps: int = 3, max_reps: int = 1000,
                 retries: int = 2, stat=statistics.median) -> tuple[float, int, float | None]:
-    """Median (or `stat`) wall time of fn() over N repetitions after a warm-up; N fills about
-    `seconds`.
+    """Median (or `stat`) wall time of fn() over N repetitions after a warm-up, N chosen so
+    that they take about `seconds`; also N and the share of the CPUs that other processes used
+    meanwhile (None where it cannot be read).
 
-    Also returns the share of all CPUs that other processes used meanwhile (None where it
-    cannot be read). With 2 cores and 2 BLAS threads, another busy process slows the small
-    products of the time loop many times over, so a contended run is repeated (after a pause)
-    up to `retries` times and the least contended one is kept.
+    With 2 cores and 2 BLAS threads, another busy process slows the loop's small products many
+    times over, so a contended run is repeated after a pause, up to `retries` times, and the
+    least contended one is kept.
     """
     fn()  # warm-up: first-call allocations, BLAS thread start-up, lazy imports
     t0 = time.perf_counter()
@@ -140,25 +202,9 @@ def median_time(fn, seconds: float, min_reps: int = 3, max_reps: int = 1000,
     reps = max(min_reps, min(max_reps, int(seconds / max(once, 1e-9))))
     best = None
     for _ in range(retries + 1):
-        times = []
-        gc.collect()
-        busy0, own0, wall0 = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
-        gc.disable()  # a collection in the middle of one repetition is noise, not the code's cost
-        try:
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - t0)
-        finally:
-            gc.enable()
-        wall, busy1 = time.perf_counter() - wall0, _busy_cpu_seconds()
-        other = None
-        if busy0 is not None and busy1 is not None:
-            other = max(0.0, (busy1 - busy0 - (_own_cpu_seconds() - own0))
-                        / (wall * (os.cpu_count() or 1)))
-        result = (stat(times), reps, other)
+        times, other = _timed_block(fn, reps)
         if best is None or (other is not None and best[2] is not None and other < best[2]):
-            best = result
+            best = (stat(times), reps, other)
         if other is None or other <= CONTENDED:
             break
         time.sleep(2.0)
@@ -167,7 +213,7 @@ def median_time(fn, seconds: float, min_reps: int = 3, max_reps: int = 1000,
 
 def matmul_peak(dtype: str, n: int = 2048, reps: int = 7) -> tuple[float, float | None]:
     """GFLOP/s of the best of `reps` (n x n) @ (n x n) products in `dtype`, and the share of
-    the CPUs other processes used meanwhile (retried like `median_time` when contended)."""
+    the CPUs other processes used meanwhile."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n)).astype(dtype)
     b = rng.standard_normal((n, n)).astype(dtype)
@@ -176,12 +222,12 @@ def matmul_peak(dtype: str, n: int = 2048, reps: int = 7) -> tuple[float, float 
     def product():
         np.matmul(a, b, out=c)
 
-    best, _, other = median_time(product, seconds=0.0, min_reps=reps, max_reps=reps,
-                                 stat=min)
+    best, _, other = median_time(product, seconds=0.0, min_reps=reps, max_reps=reps, stat=min)
     return 2.0 * n**3 / best / 1e9, other
 
 
-def bench_ours(T, B, D, H, dtype, seconds):
+def ours_step(T, B, D, H, dtype):
+    """One forward+backward of rnn_core.RNN, as a function to time."""
     rng = np.random.default_rng(1)
     rnn = RNN(D, H, dtype=dtype, seed=0)
     x = rng.standard_normal((T, B, D)).astype(dtype)
@@ -192,10 +238,12 @@ def bench_ours(T, B, D, H, dtype, seconds):
         rnn.forward(x)
         rnn.backward(g1, g2)
 
-    return median_time(step, seconds), rnn
+    return step
 
 
-def bench_torch(torch, T, B, D, H, dtype, seconds, state):
+def torch_step(torch, T, B, D, H, dtype, state):
+    """One forward+backward of torch.nn.RNN with `state` (ours) as its weights and the data of
+    `ours_step` (same seed, same order of draws), as a function to time."""
     rng = np.random.default_rng(1)
     tdtype = getattr(torch, dtype)
     rnn = torch.nn.RNN(D, H, dtype=tdtype)
@@ -214,7 +262,7 @@ def bench_torch(torch, T, B, D, H, dtype, seconds, state):
         loss = (out * g1).sum() + (h_n * g2).sum()
         loss.backward()
 
-    return median_time(step, seconds)
+    return step
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -259,8 +307,13 @@ def main(argv=None) -> int:
     sizes = QUICK_SIZES if args.quick else SIZES
     dtypes = args.dtype or list(DTYPES)
 
-    threads, how = numpy_blas_threads()  # before torch: see the function's docstring
-    torch = import_torch(threads)
+    threads, how = numpy_blas_threads()
+    worker, torch_note = None, "torch: not installed (torch columns are n/a)"
+    if importlib.util.find_spec("torch") is not None:
+        try:
+            worker = TorchWorker(threads)
+        except (OSError, RuntimeError, ValueError) as err:  # ValueError: a reply not JSON
+            torch_note = f"torch: the worker process failed ({err}); torch columns are n/a"
     env = {v: os.environ[v] for v in OPENBLAS_VARS if v in os.environ}
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
 
@@ -277,8 +330,9 @@ def main(argv=None) -> int:
     info = [
         f"numpy {np.__version__} with {numpy_blas_name()}; BLAS threads: {threads} ({how}); "
         f"os.cpu_count() = {os.cpu_count()}",
-        f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}"
-        if torch is not None else "torch: not installed (torch columns are n/a)",
+        f"torch {worker.info['version']} (in a child process), torch.get_num_threads() = "
+        f"{worker.info['threads']}" if worker is not None
+        else torch_note,
         "environment: " + (", ".join(f"{k}={v}" for k, v in env.items()) or
                            "no OPENBLAS_*/OMP_NUM_THREADS/MKL_NUM_THREADS set"),
         "matmul peak (2048x2048 np.matmul, best of 7): "
@@ -296,11 +350,10 @@ def main(argv=None) -> int:
     rows = []
     for dtype in dtypes:
         for T, B, D, H in sizes:
-            (t_ours, _, other_ours), rnn = bench_ours(T, B, D, H, dtype, seconds)
+            t_ours, _, other_ours = median_time(ours_step(T, B, D, H, dtype), seconds)
             t_torch = other_torch = None
-            if torch is not None:
-                t_torch, _, other_torch = bench_torch(torch, T, B, D, H, dtype, seconds,
-                                                      rnn.state_dict())
+            if worker is not None:
+                t_torch, _, other_torch = worker.time_row(T, B, D, H, dtype, seconds)
             gflops = flops(T, B, D, H) / t_ours / 1e9
             rows.append([str(T), str(B), str(D), str(H), dtype,
                          fmt_ms(t_ours) + star(other_ours), fmt_ms(t_torch) + star(other_torch),
@@ -308,9 +361,13 @@ def main(argv=None) -> int:
                          f"{gflops:.1f}", f"{100 * gflops / peaks[dtype]:.0f}%"])
             if not args.markdown:  # progress as it goes; Markdown is printed in one piece
                 print(f"  done {T},{B},{D},{H} {dtype}", file=sys.stderr, flush=True)
+    if worker is not None:
+        worker.close()
     print(render(rows, args.markdown))
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--torch-worker"]:
+        raise SystemExit(torch_worker())
     raise SystemExit(main())
