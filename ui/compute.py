@@ -9,7 +9,7 @@ Axes: T time, B batch, D input features, H hidden, O outputs, L layers, K direct
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 
 import numpy as np
@@ -17,6 +17,7 @@ import streamlit as st
 
 import rnn_core
 from rnn_core import analysis, sequences
+from rnn_core.rnn import LayerTrace
 
 from .config import Config
 from .data_input import parse_numbers
@@ -35,27 +36,6 @@ def _frozen(a) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class LayerRun:
-    """One layer-direction of a run, in sequence time order. Arrays (T, B, H) unless noted.
-
-    ih = W_ih x_t, hh = W_hh h_prev, b_ih and b_hh (H,), pre = a_t, h = h_t,
-    h_prev = the state step t read (h_{t-1}, or h_{t+1} in the reverse direction), x (T, B, D_l).
-    """
-
-    layer: int
-    direction: int
-    reverse: bool
-    x: np.ndarray
-    ih: np.ndarray
-    hh: np.ndarray
-    b_ih: np.ndarray
-    b_hh: np.ndarray
-    pre: np.ndarray
-    h: np.ndarray
-    h_prev: np.ndarray
-
-
-@dataclass(frozen=True)
 class Run:
     """Everything the views draw for one configuration (sample 0 unless an axis B remains)."""
 
@@ -65,7 +45,7 @@ class Run:
     vocab: tuple | None  # the text's characters, feature i of x
     params: MappingProxyType  # the RNN's parameters under torch's names
     head: MappingProxyType  # the output layer: "weight" (O, K*H), "bias" (O,)
-    layers: tuple  # layers[l][k] -> LayerRun
+    layers: tuple  # layers[l][k] -> the core's LayerTrace, its arrays read-only copies
     output: np.ndarray  # (T, B, K*H): the top layer's states, both directions
     h_n: np.ndarray  # (L*K, B, H)
     logits: np.ndarray  # (T, B, O): o_t = W_ho h_t + b_ho
@@ -181,10 +161,11 @@ def compute_run(cfg: Config, upload: np.ndarray | None = None,
     )
 
 
-def _layer_run(tr) -> LayerRun:
-    return LayerRun(tr.layer, tr.direction, tr.reverse, _frozen(tr.x), _frozen(tr.ih),
-                    _frozen(tr.hh), _frozen(tr.b_ih), _frozen(tr.b_hh), _frozen(tr.pre),
-                    _frozen(tr.h), _frozen(tr.h_prev))
+def _layer_run(tr: LayerTrace) -> LayerTrace:
+    """The core's trace of one layer-direction with every array a read-only copy."""
+    return LayerTrace(**{f.name: _frozen(getattr(tr, f.name))
+                         if isinstance(getattr(tr, f.name), np.ndarray) else getattr(tr, f.name)
+                         for f in fields(tr)})
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)

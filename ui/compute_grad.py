@@ -5,7 +5,7 @@ Axes: T time, B batch, H hidden, O outputs, S state size (H, or 2H for the LSTM'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -168,7 +168,7 @@ def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _u
     del upload_key
     x, _, _ = make_input(cfg, _upload)
     x = x[:50]
-    model = make_cell(cell, replace(cfg), x.shape[2], gs)
+    model = make_cell(cell, cfg, x.shape[2], gs)
     h0 = make_h0(cfg, x.shape[1])
     state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
     with np.errstate(over="ignore", invalid="ignore"):

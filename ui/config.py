@@ -148,6 +148,40 @@ def states_held(cfg: Config, T: int, D: int) -> int:
     return T * cfg.batch_size * cfg.hidden_size * cfg.num_layers * K
 
 
+SIZE_FIELDS = ("seq_len", "batch_size", "hidden_size", "num_layers", "bidirectional")
+
+
+def data_steps(cfg: Config, upload_rows: int | None = None) -> int:
+    """T, the length of the sequence a configuration runs: the text's or the pasted numbers'
+    (the default numbers when those do not parse, as the sidebar then uses), the uploaded
+    file's rows when given, else seq_len."""
+    from .data_input import DataError, parse_numbers  # the parsers; not needed elsewhere here
+
+    if cfg.source == "text":
+        return max(len(cfg.text), 1)
+    if cfg.source == "numbers":
+        try:
+            return parse_numbers(cfg.numbers).shape[0]
+        except DataError:
+            return parse_numbers(DEFAULT.numbers).shape[0]
+    if cfg.source == "csv" and upload_rows is not None:
+        return upload_rows
+    return cfg.seq_len
+
+
+def within_budget(cfg: Config, T: int, key: str = "err.budget") -> tuple[Config, tuple | None]:
+    """(cfg, None) when one run of `cfg` over T steps holds at most MAX_STATES hidden-state
+    numbers; otherwise `cfg` with the default sizes and the problem ("", formula, ConfigError
+    `key`) to show, in the form of from_query's problems."""
+    held = states_held(cfg, T, 0)
+    if held <= MAX_STATES:
+        return cfg, None
+    K = 2 if cfg.bidirectional else 1
+    formula = f"{T} × {cfg.batch_size} × {cfg.hidden_size} × {cfg.num_layers} × {K}"
+    err = ConfigError(key, states=held, limit=MAX_STATES, formula=formula)
+    return replace(cfg, **{n: getattr(DEFAULT, n) for n in SIZE_FIELDS}), ("", formula, err)
+
+
 def to_query(cfg: Config) -> dict[str, str]:
     """The fields that differ from the defaults, as query parameters (the upload is not in a
     link: its data stays in the session that uploaded it)."""

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import fields, replace
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
 
 from . import config as C
-from .data_input import DataError, parse_numbers
 from .i18n import STRINGS
 
 FORMAT = "rnn-explorer-config"
@@ -298,40 +297,10 @@ def config_from_json(text) -> tuple[C.Config, list[tuple[str, str, C.ConfigError
         if "value" in err.params:
             err.params["value"] = _show(err.params["value"])
         problems.append((url_name, _show(raw), err))
-    cfg, over = _within_budget(cfg)
+    cfg, over = C.within_budget(cfg, C.data_steps(cfg))
     if over is not None:
         problems.append(over)
     return cfg, problems
-
-
-_SIZES = ("seq_len", "batch_size", "hidden_size", "num_layers", "bidirectional")
-
-
-def _steps(cfg: C.Config) -> int | None:
-    """T of the configuration's sequence, when the configuration alone fixes it."""
-    if cfg.source == "text":
-        return len(cfg.text)
-    if cfg.source == "numbers":
-        try:
-            return parse_numbers(cfg.numbers).shape[0]
-        except DataError:
-            return None  # the sidebar says what is wrong and uses its default numbers
-    return cfg.seq_len
-
-
-def _within_budget(cfg: C.Config):
-    """(cfg, None) if one run of cfg holds at most MAX_STATES states; otherwise cfg with the
-    default sizes and the problem (the budget message the sidebar shows)."""
-    T = _steps(cfg)
-    if T is None:
-        return cfg, None
-    held = C.states_held(cfg, T, 0)
-    if held <= C.MAX_STATES:
-        return cfg, None
-    K = 2 if cfg.bidirectional else 1
-    formula = f"{T} × {cfg.batch_size} × {cfg.hidden_size} × {cfg.num_layers} × {K}"
-    err = C.ConfigError("err.budget", states=held, limit=C.MAX_STATES, formula=formula)
-    return replace(cfg, **{n: getattr(C.DEFAULT, n) for n in _SIZES}), ("", formula, err)
 
 
 _BY_URL = {spec.url: name for name, spec in C.FIELDS.items()}

@@ -19,7 +19,7 @@ import streamlit as st
 
 from . import config as C
 from .data_input import MAX_BYTES, DataError, parse_csv, parse_npy, parse_numbers
-from .export_data import config_from_json, config_json
+from .export_data import ConfigFileError, config_from_json, config_json
 from .i18n import LANG_NAMES, LANGS, STRINGS, translate
 from .weights_input import check_against, infer_sizes, parse_weights_npz
 
@@ -122,36 +122,15 @@ def _init_session() -> None:
     ss[PAGE_KEY] = {}
 
 
-SIZE_FIELDS = ("seq_len", "batch_size", "hidden_size", "num_layers", "bidirectional")
-
-
-def _data_T(cfg: C.Config) -> int:
-    """The sequence length a configuration runs: the data's for text and numbers."""
-    if cfg.source == "text":
-        return max(len(cfg.text), 1)
-    if cfg.source == "numbers":
-        try:
-            return parse_numbers(cfg.numbers).shape[0]
-        except DataError:
-            return parse_numbers(C.DEFAULT.numbers).shape[0]
-    if cfg.source == "csv":
-        data = upload_data()
-        return cfg.seq_len if data is None else data.shape[0]
-    return cfg.seq_len
-
-
 def _within_budget(cfg: C.Config, warnings: list) -> C.Config:
     """`cfg`, or `cfg` with the default sizes (and a warning) when a link or a file asks for
     more hidden states than one run may hold."""
-    T = _data_T(cfg)
-    states = C.states_held(cfg, T, 0)
-    if states <= C.MAX_STATES:
-        return cfg
-    K = 2 if cfg.bidirectional else 1
-    warnings.append(("", "", C.ConfigError(
-        "err.budget_link", states=states, limit=C.MAX_STATES,
-        formula=f"{T} × {cfg.batch_size} × {cfg.hidden_size} × {cfg.num_layers} × {K}")))
-    return replace(cfg, **{f: getattr(C.DEFAULT, f) for f in SIZE_FIELDS})
+    data = upload_data()
+    T = C.data_steps(cfg, None if data is None else data.shape[0])
+    cfg, over = C.within_budget(cfg, T, "err.budget_link")
+    if over is not None:
+        warnings.append(over)
+    return cfg
 
 
 RESERVED = {spec.url for spec in C.FIELDS.values()} | {"lang"}  # names page controls can't take
@@ -351,15 +330,13 @@ def _load_settings() -> None:
     file = ss.get(W + "config_file")
     if file is None:
         return
-    cfg, problems = config_from_json(file.getvalue())
-    warnings = list(problems)
-    if any(name == "" for name, _, _ in problems):  # unreadable: keep every current setting
-        ss[WARN_KEY] = warnings
+    cfg, problems = config_from_json(file.getvalue())  # sizes over the budget fall back there
+    if any(isinstance(err, ConfigFileError) and name == "" for name, _, err in problems):
+        ss[WARN_KEY] = list(problems)  # the file was refused whole: keep every setting
         return
-    cfg = _within_budget(cfg, warnings)
     ss.pop(WEIGHTS_KEY, None)
     ss[CFG_KEY] = cfg
-    ss[WARN_KEY] = warnings
+    ss[WARN_KEY] = list(problems)
     _sync_widgets(cfg)
 
 
