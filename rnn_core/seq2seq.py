@@ -46,6 +46,11 @@ ONE_FEEDS = ("first", "every")  # 1-to-N: the one input at the first step only, 
 CONTEXTS = ("last", "transform", "pool", "attention")
 POOLS = ("mean", "max")
 FEEDS = ("init", "input", "both")
+# The context as one menu entry: name -> (context, pool, score) of Seq2Seq
+CONTEXT_MENU = {"last": ("last", "mean", "dot"), "transform": ("transform", "mean", "dot"),
+                "mean": ("pool", "mean", "dot"), "max": ("pool", "max", "dot"),
+                "dot": ("attention", "mean", "dot"),
+                "additive": ("attention", "mean", "additive")}
 
 
 def _choice(name: str, value, allowed) -> str:

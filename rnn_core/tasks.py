@@ -15,10 +15,16 @@ Axes: T time (seq_len), B batch, D input features, O outputs, C classes, V vocab
               one-hot over the text's vocabulary; the target is the next character (the text
               is read as a loop). Windows of seq_len characters start at random places.
               Loss: cross-entropy averaged over every step; score: next-character accuracy.
+    "seq2seq" N-to-M with an encoder-decoder: x_1..x_N are random symbols (one-hot, V of
+              them); the decoder writes them back in the same order ("copy") or back to
+              front ("reverse"), M = N. While training the decoder reads the previous target
+              symbol (teacher forcing, `teacher`); scored, it reads its own previous output.
+              Loss: cross-entropy averaged over every output; score: symbol accuracy.
 
 A batch is (x (T, B, D), target): target (T, B, 1) floats for "sine", (B,) class indices for
-"memory", (T, B) class indices for "chars". `readout` says where the network's output layer
-reads: "every" step (logits (T, B, O)) or the "last" step only (logits (B, O)).
+"memory", (T, B) class indices for "chars" and "seq2seq". `readout` says where the network's
+output layer reads: "every" step (logits (T, B, O)), the "last" step only (logits (B, O)), or a
+decoder's steps ("seq2seq": logits (M, B, O)).
 
 Randomness comes only from the `np.random.Generator` a caller passes to `batch`, so the same
 generator state gives the same batch, bit for bit.
@@ -33,7 +39,8 @@ import numpy as np
 from . import losses
 from ._checks import shape_str
 
-TASKS = ("sine", "memory", "chars")
+TASKS = ("sine", "memory", "chars", "seq2seq")
+SEQ2SEQ_MODES = ("copy", "reverse")
 MAX_TEXT = 20_000  # characters of a pasted text the char task accepts
 MAX_VOCAB = 128  # distinct characters (the width of the one-hot input)
 
@@ -59,7 +66,7 @@ class Task:
     """What every task offers (see the module docstring)."""
 
     name = ""
-    readout = "every"  # "every": logits (T, B, O); "last": logits (B, O)
+    readout = "every"  # "every": logits (T, B, O); "last": logits (B, O); "seq2seq" (M, B, O)
     score_name = ""  # "r2" or "accuracy"
     input_size = 1
     output_size = 1
@@ -73,6 +80,10 @@ class Task:
         """(loss, dL/dlogits) of the task's loss; logits as `readout` says."""
         raise NotImplementedError
 
+    def teacher(self, target) -> np.ndarray | None:
+        """What a decoder reads while training (teacher forcing), or None: no decoder."""
+        return None
+
     def predict(self, logits) -> np.ndarray:
         """What the network predicts: the values (regression) or the class indices."""
         return np.argmax(logits, axis=-1)
@@ -83,7 +94,7 @@ class Task:
 
     def _check_logits(self, logits, target_shape: tuple) -> np.ndarray:
         z = np.asarray(logits)
-        expected = tuple(target_shape[:2] if self.readout == "every" else target_shape[:1])
+        expected = tuple(target_shape[:1] if self.readout == "last" else target_shape[:2])
         expected += (self.output_size,)
         if z.shape != expected:
             raise ValueError(f"logits: expected shape {shape_str(expected)}, got "
@@ -225,13 +236,58 @@ class CharText(Task):
         return float(np.mean(np.argmax(z, axis=-1) == np.asarray(target)))
 
 
+class CopyReverse(Task):
+    """Copy or reverse a sequence of `length` random symbols out of `n_symbols` (N-to-M with an
+    encoder-decoder, M = N)."""
+
+    name = "seq2seq"
+    readout = "seq2seq"
+    score_name = "accuracy"
+
+    def __init__(self, mode: str = "reverse", length: int = 8, n_symbols: int = 8):
+        if mode not in SEQ2SEQ_MODES:
+            raise ValueError(f"mode: expected one of {SEQ2SEQ_MODES}, got {mode!r}")
+        self.mode = mode
+        self.seq_len = _int("length", length, 1, 100)
+        self.n_symbols = _int("n_symbols", n_symbols, 2, 32)
+        self.input_size = self.output_size = self.n_symbols
+
+    def batch(self, rng, B):
+        B = _int("B", B, 1, 10_000)
+        symbols = rng.integers(0, self.n_symbols, size=(self.seq_len, B))  # (N, B)
+        target = symbols if self.mode == "copy" else symbols[::-1]  # (M, B), M = N
+        return self.one_hot(symbols), np.ascontiguousarray(target)
+
+    def one_hot(self, ids) -> np.ndarray:
+        """ids (...) -> (..., V) float64."""
+        return np.eye(self.n_symbols)[np.asarray(ids)]
+
+    def teacher(self, target):
+        """The previous target symbol, one-hot (M, B, V); zeros at the first step (the start
+        input of greedy decoding)."""
+        target = np.asarray(target)
+        out = np.zeros(target.shape + (self.n_symbols,))
+        out[1:] = self.one_hot(target[:-1])
+        return out
+
+    def loss(self, logits, target):
+        self._check_logits(logits, np.shape(target))
+        return losses.cross_entropy(logits, target, reduction="mean")
+
+    def score(self, logits, target):
+        z = self._check_logits(logits, np.shape(target))
+        return float(np.mean(np.argmax(z, axis=-1) == np.asarray(target)))
+
+
 def make(name: str, **options) -> Task:
     """A task by name with its options: "sine" (seq_len, noise, freq_lo, freq_hi), "memory"
-    (lag, n_symbols, pad), "chars" (text, seq_len)."""
+    (lag, n_symbols, pad), "chars" (text, seq_len), "seq2seq" (mode, length, n_symbols)."""
     if name == "sine":
         return NoisySine(**options)
     if name == "memory":
         return MemoryLag(**options)
     if name == "chars":
         return CharText(**options)
+    if name == "seq2seq":
+        return CopyReverse(**options)
     raise ValueError(f"task: expected one of {TASKS}, got {name!r}")

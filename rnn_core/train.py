@@ -18,6 +18,11 @@ Axes: T time, B batch, D input features, H hidden units, O outputs.
 
 with `net.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(path).items()})`.
 
+Tasks whose readout is "seq2seq" (copy, reverse) train an `EncoderDecoder` instead: a
+`rnn_core.seq2seq.Seq2Seq` of the chosen cell whose parameters are "encoder.*", "decoder.*",
+"head.*" (and "transform.*" or "attention.*" for those contexts), the names of a torch module
+with those attributes.
+
 `Trainer` holds the network, the optimiser, the batch generator and the history; `run` does a
 given number of steps (or as many as fit in a time budget) and reports each step's loss,
 gradient norm and duration through a callback that can stop it. Everything is seeded: the
@@ -41,6 +46,7 @@ from .linear import Linear
 from .losses import softmax
 from .lstm import LSTM
 from .rnn import RNN
+from .seq2seq import CONTEXT_MENU, Seq2Seq
 from .tasks import CharText, Task
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -103,8 +109,9 @@ class Network:
         self.head.load_state_dict({k[5:]: v for k, v in state.items()
                                    if k.startswith("head.")})
 
-    def forward(self, x) -> tuple[np.ndarray, np.ndarray]:
-        """x (T, B, D) -> (logits, hidden (T, B, H)): the head's outputs and every h_t."""
+    def forward(self, x, teacher=None) -> tuple[np.ndarray, np.ndarray]:
+        """x (T, B, D) -> (logits, hidden (T, B, H)): the head's outputs and every h_t.
+        (`teacher` is for the encoder-decoder's signature; a single cell has no decoder.)"""
         out, _ = self.rnn.forward(x)  # (T, B, H)
         self._T = out.shape[0]
         logits = self.head.forward(out if self.readout == "every" else out[-1])  # (T,B,O)|(B,O)
@@ -122,6 +129,64 @@ class Network:
         grads = {"rnn." + k: cell[k] for k in self.rnn.param_shapes()}
         grads.update({"head." + k: head[k] for k in self.head.param_shapes()})
         return grads
+
+
+class EncoderDecoder:
+    """An encoder-decoder for the N-to-M tasks: `Seq2Seq` with encoder and decoder of `cell`
+    (hidden size H), a Linear head, the context `context` (a key of seq2seq.CONTEXT_MENU), and
+    c both as the decoder's initial state and at its every input (feed "both").
+
+    forward(x (N, B, V), teacher (M, B, V)) is teacher-forced (the decoder reads the previous
+    target); forward(x) decodes greedily for M = N steps (it reads its own previous output).
+    Both return (logits (M, B, O), hidden (N + M, B, H)): the encoder's states, then the
+    decoder's. `alpha` (M, B, N) holds the last forward's attention weights (None without).
+    """
+
+    readout = "seq2seq"
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int,
+                 seed: int = 0, context: str = "last"):
+        if context not in CONTEXT_MENU:
+            raise ValueError(f"context: expected one of {tuple(CONTEXT_MENU)}, got {context!r}")
+        ctx, pool, score = CONTEXT_MENU[context]
+        self.cell, self.context = cell, context
+        self.model = Seq2Seq(input_size, hidden_size, output_size, cell=cell, context=ctx,
+                             pool=pool, score=score, feed="both", seed=seed)
+        self.alpha = None
+
+    @property
+    def hidden_size(self) -> int:
+        return self.model.C
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The live arrays under torch-style names (an optimiser updates them in place)."""
+        return self.model.params
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return self.model.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state)
+
+    def forward(self, x, teacher=None) -> tuple[np.ndarray, np.ndarray]:
+        m = self.model
+        logits = m.forward(x, teacher) if teacher is not None else m.generate(x, len(x))
+        self.alpha = m.alpha
+        return logits, np.concatenate([m.enc_output, m.dec_states])
+
+    def backward(self, dlogits) -> dict[str, np.ndarray]:
+        """Gradients of every parameter given dL/dlogits of a teacher-forced forward."""
+        grads = self.model.backward(dlogits)
+        return {k: grads[k] for k in self.model.param_shapes()}
+
+
+def make_network(task: Task, config: TrainConfig):
+    """The network a task trains: an EncoderDecoder for "seq2seq" readouts, else a Network."""
+    if task.readout == "seq2seq":
+        return EncoderDecoder(config.cell, task.input_size, config.hidden_size,
+                              task.output_size, seed=config.seed, context=config.context)
+    return Network(config.cell, task.input_size, config.hidden_size, task.output_size,
+                   seed=config.seed, readout=task.readout, gate_bias=config.gate_bias)
 
 
 def save_npz(state: dict) -> bytes:
@@ -153,6 +218,7 @@ class TrainConfig:
     steps: int = 500  # steps `train` runs
     seed: int = 0  # model and batches
     gate_bias: float = 0.0  # added to the keep gate's initial bias (0: torch's init; Network)
+    context: str = "last"  # encoder-decoder tasks: a key of seq2seq.CONTEXT_MENU
 
     def check(self) -> TrainConfig:
         if self.cell not in CELLS:
@@ -162,6 +228,9 @@ class TrainConfig:
                              f"{self.optimizer!r}")
         if self.clip not in CLIPS:
             raise ValueError(f"clip: expected one of {CLIPS}, got {self.clip!r}")
+        if self.context not in CONTEXT_MENU:
+            raise ValueError(f"context: expected one of {tuple(CONTEXT_MENU)}, got "
+                             f"{self.context!r}")
         if not (math.isfinite(self.gate_bias) and abs(self.gate_bias) <= 10):
             raise ValueError(f"gate_bias: expected a number in [-10, 10], got {self.gate_bias!r}")
         if not (math.isfinite(self.clip_at) and self.clip_at > 0):
@@ -189,7 +258,9 @@ class StepRecord:
 
 @dataclass
 class Evaluation:
-    """A forward on a fixed batch: x (T, B, D), target, logits, hidden (T, B, H), loss, score."""
+    """A forward on a fixed batch: x (T, B, D), target, logits, hidden (T, B, H), loss, score;
+    for an encoder-decoder: greedy decoding, hidden (N + M, B, H) and attention alpha
+    (M, B, N) (None without attention)."""
 
     x: np.ndarray
     target: np.ndarray
@@ -197,6 +268,7 @@ class Evaluation:
     hidden: np.ndarray
     loss: float
     score: float
+    alpha: np.ndarray | None = None
 
 
 @dataclass
@@ -238,8 +310,7 @@ class Trainer:
     def __init__(self, task: Task, config: TrainConfig = TrainConfig()):
         self.task = task
         self.config = config.check()
-        self.net = Network(config.cell, task.input_size, config.hidden_size, task.output_size,
-                           seed=config.seed, readout=task.readout, gate_bias=config.gate_bias)
+        self.net = make_network(task, self.config)
         self.opt = optim.make(config.optimizer, config.lr, config.momentum)
         self.rng = np.random.default_rng([config.seed, 1])  # the batches
         self.history = History()
@@ -252,7 +323,7 @@ class Trainer:
 
     def gradients(self, x, target) -> tuple[float, dict[str, np.ndarray]]:
         """Loss and gradients of every parameter on one batch (no update)."""
-        logits, _ = self.net.forward(x)
+        logits, _ = self.net.forward(x, self.task.teacher(target))
         loss, dlogits = self.task.loss(logits, target)
         return loss, self.net.backward(dlogits)
 
@@ -264,7 +335,7 @@ class Trainer:
         cfg = self.config
         x, target = self.task.batch(self.rng, cfg.batch_size)
         with np.errstate(**_QUIET):
-            logits, _ = self.net.forward(x)
+            logits, _ = self.net.forward(x, self.task.teacher(target))  # teacher: seq2seq
             loss, dlogits = self.task.loss(logits, target)
             norm = math.nan
             if math.isfinite(loss) and np.all(np.isfinite(dlogits)):
@@ -298,13 +369,14 @@ class Trainer:
         return done
 
     def evaluate(self, x, target) -> Evaluation:
-        """The network on a given batch, without training."""
+        """The network on a given batch, without training. An encoder-decoder decodes
+        greedily, so loss and score are those of what it writes on its own."""
         with np.errstate(**_QUIET):
             logits, hidden = self.net.forward(x)
             loss = self.task.loss(logits, target)[0]
             score = self.task.score(logits, target)
         return Evaluation(np.asarray(x), np.asarray(target), logits, hidden, float(loss),
-                          float(score))
+                          float(score), getattr(self.net, "alpha", None))
 
     def eval_batch(self, B: int = 64) -> tuple[np.ndarray, np.ndarray]:
         """A fixed evaluation batch of this seed (its own generator: the training batches do

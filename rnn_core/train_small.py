@@ -17,22 +17,17 @@ import numpy as np
 
 from .losses import cross_entropy
 from .seq2seq import Seq2Seq
+from .tasks import CopyReverse
 
-TASKS = ("copy", "reverse")
+TASKS = ("copy", "reverse")  # tasks.CopyReverse's modes
 
 
 def make_batch(task: str, N: int, B: int, V: int, rng: np.random.Generator):
     """One batch of the task. Returns x (N, B, V) one-hot input, dec_input (N, B, V) the
     previous target token one-hot (zeros at step 1), target (N, B) token indices."""
-    if task not in TASKS:
-        raise ValueError(f"task: expected one of {TASKS}, got {task!r}")
-    tokens = rng.integers(0, V, size=(N, B))  # (N, B)
-    target = tokens if task == "copy" else tokens[::-1]
-    eye = np.eye(V)
-    x = eye[tokens]  # (N, B, V)
-    dec_input = np.zeros((N, B, V))
-    dec_input[1:] = eye[target[:-1]]  # teacher forcing: the previous target token
-    return x, dec_input, np.ascontiguousarray(target)
+    t = CopyReverse(mode=task, length=N, n_symbols=V)
+    x, target = t.batch(rng, B)
+    return x, t.teacher(target), target
 
 
 class Adam:

@@ -24,11 +24,7 @@ from .config import Config
 ARCHS = ("n_to_n", "n_to_1", "one_to_n", "n_to_m")
 READOUTS = seq2seq.READOUTS  # N-to-1: "last", "mean", "max"
 ONE_FEEDS = seq2seq.ONE_FEEDS  # 1-to-N: "first", "every"
-# The encoder-decoder's context, one menu entry each: (context, pool, score)
-CONTEXT_MODES = {"last": ("last", "mean", "dot"), "transform": ("transform", "mean", "dot"),
-                 "mean": ("pool", "mean", "dot"), "max": ("pool", "max", "dot"),
-                 "dot": ("attention", "mean", "dot"),
-                 "additive": ("attention", "mean", "additive")}
+CONTEXT_MODES = seq2seq.CONTEXT_MENU  # the encoder-decoder's context: (context, pool, score)
 FEEDS = seq2seq.FEEDS  # "init", "input", "both"
 MAX_M = 64  # decoder steps: the learner's choice, capped so the view stays quick
 BOTTLENECK = Path(__file__).resolve().parent.parent / "data" / "bottleneck.json"
