@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from rnn_core import tasks as rt
 from ui import compute_train as ct
+from viz import architectures as va
 from viz import recurrence as rv
 from viz import theme
 from viz import training as tv
@@ -39,6 +40,7 @@ with c3:
     seed = ui.page_number("tseed", ui.t("tr.seed"), 0, 9999, 0)
 
 lag, gate_bias, text = 10, 0.0, ""
+mode, length, context = ct.Settings.mode, ct.Settings.length, ct.Settings.context
 if task == "memory":
     c1, c2 = st.columns(2)
     with c1:
@@ -64,9 +66,24 @@ elif task == "chars":
         text = ct.default_text()
     st.caption(ui.t("tr.text_caption", length=len(text), value=len(set(text))))
 
+elif task == "seq2seq":
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        mode = ct.S2S_MODES[ui.page_select("s2smode", ui.t("tr.s2s_mode"),
+                                           [ui.t("tr.s2s_" + m) for m in ct.S2S_MODES], 1)]
+    with c2:
+        length = ui.page_number("s2slen", ui.t("tr.s2s_length", hi=ct.S2S_MAX_LENGTH), 2,
+                                ct.S2S_MAX_LENGTH, ct.Settings.length)
+    with c3:
+        context = ct.S2S_CONTEXTS[ui.page_select("s2sctx", ui.t("ed.context"),
+                                                 [ui.t("ed.ctx_" + k) for k in ct.S2S_CONTEXTS])]
+    st.caption(ui.t("tr.s2s_caption", n=length, value=ct.S2S_SYMBOLS) + " "
+               + ui.t("ed.ctx_caption_" + context))
+
 settings = ct.Settings(task=task, cell=cell, hidden_size=hidden, optimizer=opt, lr=lr,
                        clip=clip, clip_at=clip_at, batch_size=batch, steps=steps, seed=seed,
-                       lag=lag, gate_bias=gate_bias, text=text)
+                       lag=lag, gate_bias=gate_bias, text=text, mode=mode, length=length,
+                       context=context)
 run, stale = ct.get_run(settings)
 sweep = ss.get(ct.SWEEP_KEY)
 if stale:
@@ -177,6 +194,36 @@ elif run.settings.task == "memory":
                                      x_title=ui.t("tr.predicted"), y_title=ui.t("tr.true")),
                         key="training_conf_now")
     st.caption(ui.t("tr.memory_result_caption", value=f"{1 / C:.0%}"))
+elif run.settings.task == "seq2seq":
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(ui.t("tr.s2s_tokens_before"), f"{before.score:.0%}")
+    m2.metric(ui.t("tr.s2s_tokens_now"), f"{now.score:.0%}")
+    m3.metric(ui.t("tr.s2s_seqs_before"), f"{ct.sequence_accuracy(before):.0%}")
+    m4.metric(ui.t("tr.s2s_seqs_now"), f"{ct.sequence_accuracy(now):.0%}")
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        st.code(ct.s2s_examples(run, before, now, (
+            ui.t("tr.s2s_read"), ui.t("tr.target"), ui.t("tr.before"),
+            ui.t("tr.after", step=run.step))), language=None)
+    with c2:
+        M = run.eval_y.shape[0]
+        st.plotly_chart(tv.lag_accuracy(
+            np.arange(1, M + 1), {ui.t("tr.before"): ct.position_accuracy(before),
+                                  ui.t("tr.after", step=run.step): ct.position_accuracy(now)},
+            1 / ct.S2S_SYMBOLS, title=ui.t("tr.s2s_position_title"),
+            x_title=ui.t("tr.s2s_position_axis"), y_title=ui.t("tr.accuracy"),
+            chance_name=ui.t("tr.chance"), x_name="j"), key="training_s2s_positions")
+    st.caption(ui.t("tr.s2s_result_caption_" + run.settings.mode, n=M))
+    if now.alpha is not None:
+        read = ct.symbols(np.argmax(run.eval_x[:, 0], -1)).split()
+        wrote = ct.symbols(np.argmax(now.logits[:, 0], -1)).split()
+        st.plotly_chart(va.attention_heatmap(
+            now.alpha[:, 0], enc_labels=[f"{i + 1}:{c}" for i, c in enumerate(read)],
+            dec_labels=[f"{j + 1}:{c}" for j, c in enumerate(wrote)],
+            title=ui.t("tr.s2s_attention_title", step=run.step),
+            x_title=ui.t("tr.s2s_attention_x"), y_title=ui.t("tr.s2s_attention_y")),
+            key="training_s2s_attention")
+        st.caption(ui.t("tr.s2s_attention_caption"))
 else:
     ids_t = run.eval_y[:, 0]
     st.markdown(ui.t("tr.next_char"))
@@ -204,6 +251,9 @@ c1, c2 = st.columns(2)
 labels = None
 if run.settings.task == "chars":
     labels = list(run.task.decode(np.argmax(run.eval_x[:, 0], -1)))
+elif run.settings.task == "seq2seq":  # the encoder's columns, then the decoder's
+    labels = ct.symbols(np.argmax(run.eval_x[:, 0], -1)).split() + [
+        "→" + c for c in ct.symbols(run.eval_y[:, 0]).split()]
 zmax = max(1e-9, float(np.max(np.abs(before.hidden[:, 0]))),
            float(np.max(np.abs(now.hidden[:, 0]))))
 with c1:
@@ -218,7 +268,8 @@ with c2:
                                       x_title=ui.t("fig.time"), y_title=ui.t("fig.unit"),
                                       zmax=zmax, reduced_note=ui.t("fig.reduced")),
                     key="training_hidden_now")
-st.caption(ui.t("tr.hidden_caption"))
+st.caption(ui.t("tr.hidden_caption") + (" " + ui.t("tr.s2s_hidden_caption", n=run.task.seq_len)
+                                        if run.settings.task == "seq2seq" else ""))
 
 # -- accuracy against the lag: three cells on one chart ------------------------------------------
 if run.settings.task == "memory":
@@ -246,6 +297,7 @@ d1.download_button(ui.t("tr.download_weights"), ct.weights_npz(run),
 d2.download_button(ui.t("tr.download_history"), ct.history_csv(run),
                    file_name="loss_history.csv", mime="text/csv", key="training_dl_history",
                    disabled=run.step == 0, width="stretch")
-st.caption(ui.t("tr.download_caption"))
+st.caption(ui.t("tr.download_caption_seq2seq" if run.settings.task == "seq2seq"
+               else "tr.download_caption"))
 st.code(ct.torch_snippet(run), language="python")
 ui.finish(cfg)

@@ -460,3 +460,51 @@ def test_data_flow_link_keeps_output_size(page, base):
     assert not texts(page, WARNING)
     assert sidebar_number(page, "Output size O").input_value() == "7"
     wait_query(page, "out", "7", timeout_ms=3000)
+
+
+# ---------------------------------------------------------------------------------------------
+# (9) the training lab: a few hundred steps, and the curve moves while it trains
+# ---------------------------------------------------------------------------------------------
+
+_CURVE = """key => {
+    const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    if (!el || !el._fullData || !el._fullData.length) return null;
+    const raw = el._fullData[0], smooth = el._fullData[1];  // arrays decoded by plotly
+    return {n: raw.x.length, first: raw.y[0], last: smooth.y[smooth.y.length - 1]};
+}"""
+
+
+def curve(page, key: str = "training_loss") -> dict | None:
+    """The live loss curve as drawn: points, the first raw loss, the last smoothed loss."""
+    return page.evaluate(_CURVE, key)
+
+
+def test_training_runs_a_few_hundred_steps_and_the_curve_moves(page, base):
+    open_page(page, f"{base}/training?steps=600")
+    assert curve(page) is None  # nothing trained yet
+    page.locator(".st-key-training_train button").click()
+    page.wait_for_function(f"() => ({_CURVE})('training_loss')?.n > 0")
+    seen = curve(page)["n"]
+    assert seen < 600, "the curve was not drawn until training ended"
+    # drawn again while it trains: the curve grows without the page being reloaded
+    page.wait_for_function(f"() => ({_CURVE})('training_loss')?.n > {seen}")
+    page.wait_for_function(f"() => ({_CURVE})('training_loss')?.n === 600", timeout=120_000)
+    wait_idle(page)
+    done = curve(page)
+    assert done["last"] < 0.5 * done["first"], done  # the loss fell
+    assert page.locator(".st-key-training_train button").is_disabled()  # done
+    wait_charts_drawn(page)
+    assert_clean(page)
+    screenshot(page, "training_sine_trained")
+
+
+def test_training_reverses_sequences_with_attention(page, base):
+    open_page(page, f"{base}/training?task=3&s2sctx=4&s2slen=6&steps=250")
+    page.locator(".st-key-training_train button").click()
+    page.wait_for_function(f"() => ({_CURVE})('training_loss')?.n === 250", timeout=120_000)
+    wait_idle(page)
+    wait_charts_drawn(page)
+    assert page.locator(".st-key-training_s2s_attention .js-plotly-plot").count() == 1
+    assert page.locator(".st-key-training_s2s_positions .js-plotly-plot").count() == 1
+    assert_clean(page)
+    screenshot(page, "training_reverse_attention")

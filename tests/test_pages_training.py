@@ -11,9 +11,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from apptest_util import chart, charts, check_no_exception, new_app, texts
+from apptest_util import as_array, chart, charts, check_no_exception, heatmap_z, new_app, texts
 
 from rnn_core import train
+from ui import compute_train as ct
 from ui.i18n import STRINGS
 
 PAGE = "pages/6_training.py"
@@ -209,3 +210,73 @@ def test_bad_url_values_warn_and_fall_back(query):
     check_no_exception(at)
     assert at.warning
     assert the_run(at).settings.steps == 500 and the_run(at).settings.lr == 0.01
+
+
+# ---------------------------------------------------------------------------------------------
+# copy / reverse with an encoder-decoder
+# ---------------------------------------------------------------------------------------------
+
+S2S = ct.TASKS.index("seq2seq")
+
+
+def test_seq2seq_task_trains_and_shows_what_it_writes():
+    at = open_training()
+    at.selectbox(key="w_training_task").set_value(S2S).run()
+    check_no_exception(at)
+    at.number_input(key="w_training_s2slen").set_value(6).run()
+    at.selectbox(key="w_training_s2sctx").set_value(ct.S2S_CONTEXTS.index("dot")).run()
+    set_steps(at, 30)
+    train_until_done(at)
+    run = the_run(at)
+    assert (run.settings.task, run.settings.mode, run.task.seq_len) == ("seq2seq", "reverse", 6)
+    assert isinstance(run.trainer.net, train.EncoderDecoder) and run.trainer.net.context == "dot"
+    assert run.step == 30
+    now, before = run.now(), run.before
+    pos = chart(at, "training_s2s_positions")
+    np.testing.assert_array_equal(as_array(pos["data"][0]["x"]), np.arange(1, 7))
+    np.testing.assert_allclose(as_array(pos["data"][0]["y"]), ct.position_accuracy(before))
+    np.testing.assert_allclose(as_array(pos["data"][1]["y"]), ct.position_accuracy(now))
+    att = chart(at, "training_s2s_attention")
+    np.testing.assert_allclose(heatmap_z(att["data"][0]), now.alpha[:, 0])
+    hidden = chart(at, "training_hidden_now")
+    assert heatmap_z(hidden["data"][0]).shape == (32, 12)  # units x (6 read + 6 written)
+    read = ct.symbols(np.argmax(run.eval_x[:, 0], -1))
+    wrote = ct.symbols(np.argmax(now.logits[:, 0], -1))
+    examples = [c.value for c in at.code if read in c.value]
+    assert examples and wrote in examples[0]
+    assert any("self.encoder = torch.nn.LSTM(8, 32)" in c.value for c in at.code)
+    assert s("tr.download_caption_seq2seq") in texts(at.caption)
+
+
+def test_seq2seq_deep_link_opens_its_settings():
+    at = new_app({"task": str(S2S), "s2slen": "12", "s2sctx": "0", "s2smode": "0"})
+    at.switch_page(PAGE)
+    at.run()
+    check_no_exception(at)
+    run = the_run(at)
+    assert (run.task.mode, run.task.seq_len, run.settings.context) == ("copy", 12, "last")
+    assert "training_s2s_attention" not in charts(at)  # no attention: no weights to draw
+    assert "training_s2s_positions" in charts(at)
+    at = new_app({"task": str(S2S), "s2slen": "500"})
+    at.switch_page(PAGE)
+    at.run()
+    check_no_exception(at)
+    assert at.warning and the_run(at).task.seq_len == ct.Settings.length
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("context", ["transform", "additive", "mean"])
+def test_the_torch_snippet_loads_the_encoder_decoder_weights(torch, context, tmp_path,
+                                                             monkeypatch):
+    settings = ct.Settings(task="seq2seq", cell="gru", hidden_size=8, context=context,
+                           length=4)
+    run = ct.TrainRun(settings)
+    (tmp_path / "rnn_weights.npz").write_bytes(ct.weights_npz(run))
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(ct.torch_snippet(run), scope)  # our own generated code, as the page shows it
+    theirs = {k: v.detach().numpy() for k, v in scope["net"].state_dict().items()}
+    ours = run.trainer.net.state_dict()
+    assert sorted(theirs) == sorted(ours)
+    for k in ours:
+        np.testing.assert_array_equal(theirs[k], ours[k])

@@ -19,6 +19,7 @@ import streamlit as st
 
 from rnn_core import tasks as T
 from rnn_core import train as tr
+from rnn_core.seq2seq import CONTEXT_MENU
 
 RUN_KEY = "training_run"
 SLICE = 0.4  # seconds of training per tick of the fragment
@@ -26,7 +27,7 @@ TICK = 0.45  # the fragment's run_every: a redraw a little over twice a second
 EVAL_SIZE = 64  # sequences of the fixed evaluation batch
 PASSAGE = (Path(__file__).resolve().parent.parent / "data" / "passage.txt")
 
-TASKS = ("sine", "memory", "chars")
+TASKS = ("sine", "memory", "chars", "seq2seq")
 CELLS = ("rnn", "lstm", "gru")
 OPTIMIZERS = ("adam", "sgd", "adagrad")
 CLIPS = ("norm", "value", "none")
@@ -39,6 +40,11 @@ SWEEP_KEY = "training_sweep"
 SWEEP_LAGS = (5, 10, 15, 20)
 SWEEP_STEPS = 1000  # steps per (cell, lag) of the comparison
 SWEEP_GATE_BIAS = 3.0  # the gated cells start with their keep gates open (rnn_core.train)
+S2S_MODES = T.SEQ2SEQ_MODES  # "copy", "reverse"
+S2S_CONTEXTS = tuple(CONTEXT_MENU)  # the Encoder-decoder view's menu
+S2S_SYMBOLS = 8  # the vocabulary, written A, B, C, ...
+S2S_MAX_LENGTH = 30
+S2S_SHOWN = 4  # example sequences written out before and after
 
 
 def default_text() -> str:
@@ -62,19 +68,25 @@ class Settings:
     lag: int = 10  # memory task
     gate_bias: float = 3.0  # memory task: LSTM forget / GRU update gate's initial bias
     text: str = ""  # chars task ("" until the page reads the text box)
+    mode: str = "reverse"  # seq2seq task: "copy" or "reverse"
+    length: int = 8  # seq2seq task: symbols in (and out)
+    context: str = "last"  # seq2seq task: a key of CONTEXT_MENU
 
     def config(self) -> tr.TrainConfig:
         return tr.TrainConfig(cell=self.cell, hidden_size=self.hidden_size,
                               optimizer=self.optimizer, lr=self.lr, clip=self.clip,
                               clip_at=self.clip_at, batch_size=self.batch_size,
                               steps=self.steps, seed=self.seed,
-                              gate_bias=self.gate_bias if self.task == "memory" else 0.0)
+                              gate_bias=self.gate_bias if self.task == "memory" else 0.0,
+                              context=self.context if self.task == "seq2seq" else "last")
 
     def make_task(self) -> T.Task:
         if self.task == "memory":
             return T.make("memory", lag=self.lag, pad=MEMORY_PAD)
         if self.task == "chars":
             return T.make("chars", text=self.text)
+        if self.task == "seq2seq":
+            return T.make("seq2seq", mode=self.mode, length=self.length, n_symbols=S2S_SYMBOLS)
         return T.make("sine")
 
     def key(self) -> Settings:
@@ -272,19 +284,67 @@ def sweep_config(s: Settings) -> tr.TrainConfig:
 
 
 def torch_snippet(run: TrainRun) -> str:
-    """Python that loads the downloaded weights into torch."""
+    """Python that loads the downloaded weights into torch modules of the same names."""
     cls = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[run.settings.cell]
     D, H, O = run.task.input_size, run.settings.hidden_size, run.task.output_size
+    if run.settings.task == "seq2seq":
+        shapes = run.trainer.net.model.param_shapes()
+        lines = [f"        self.encoder = torch.nn.{cls}({D}, {H})"]
+        if "transform.weight" in shapes:
+            lines.append(f"        self.transform = torch.nn.Linear({H}, {H})  # c = tanh(W_c h_N)")
+        if "attention.v" in shapes:
+            A = shapes["attention.v"][0]
+            lines.append("        self.attention = torch.nn.ParameterDict({  # additive score")
+            lines += [f"            \"{k}\": torch.nn.Parameter(torch.empty"
+                      f"{shapes['attention.' + k]})," for k in ("weight_query", "weight_key")]
+            lines.append(f"            \"v\": torch.nn.Parameter(torch.empty({A})),")
+            lines.append("        })")
+        lines.append(f"        self.decoder = torch.nn.{cls}({O} + {H}, {H})  # previous output, c")
+        lines.append(f"        self.head = torch.nn.Linear({H}, {O})")
+    else:
+        lines = [f"        self.rnn = torch.nn.{cls}({D}, {H})",
+                 f"        self.head = torch.nn.Linear({H}, {O})"]
     return (
         "import numpy as np, torch\n\n"
         "class Net(torch.nn.Module):\n"
         "    def __init__(self):\n"
-        "        super().__init__()\n"
-        f"        self.rnn = torch.nn.{cls}({D}, {H})\n"
-        f"        self.head = torch.nn.Linear({H}, {O})\n\n"
+        "        super().__init__()\n" + "\n".join(lines) + "\n\n"
         "net = Net().double()\n"
         "state = np.load(\"rnn_weights.npz\")\n"
         "net.load_state_dict({k: torch.from_numpy(state[k]) for k in state.files})\n")
+
+
+def symbols(ids) -> str:
+    """Symbols of the copy/reverse task as letters: 0 -> A, 1 -> B, ..."""
+    return " ".join(chr(ord("A") + int(i)) for i in ids)
+
+
+def s2s_examples(run: TrainRun, before: tr.Evaluation, now: tr.Evaluation,
+                 names: tuple[str, str, str, str], n: int = S2S_SHOWN) -> str:
+    """The first n evaluation sequences written out: what was read, what should be written,
+    what the untrained and the trained network write, and a ^ under each wrong symbol."""
+    read = np.argmax(run.eval_x, axis=-1)  # (N, B)
+    w = max(len(x) for x in names)
+    blocks = []
+    for b in range(min(n, read.shape[1])):
+        target = run.eval_y[:, b]
+        wrote = [np.argmax(e.logits[:, b], axis=-1) for e in (before, now)]
+        marks = " ".join("^" if a != t else " " for a, t in zip(wrote[1], target, strict=True))
+        rows = [(names[0], symbols(read[:, b])), (names[1], symbols(target)),
+                (names[2], symbols(wrote[0])), (names[3], symbols(wrote[1])),
+                ("", marks.rstrip())]
+        blocks.append("\n".join(f"{a:<{w}}  {b_}".rstrip() for a, b_ in rows))
+    return "\n\n".join(blocks)
+
+
+def position_accuracy(ev: tr.Evaluation) -> np.ndarray:
+    """(M,) the share of the evaluation sequences whose j-th written symbol is right."""
+    return np.mean(np.argmax(ev.logits, axis=-1) == ev.target, axis=1)
+
+
+def sequence_accuracy(ev: tr.Evaluation) -> float:
+    """The share of evaluation sequences written entirely right."""
+    return float(np.mean(np.all(np.argmax(ev.logits, axis=-1) == ev.target, axis=0)))
 
 
 def fmt_seconds(sec: float | None) -> str:

@@ -33,6 +33,25 @@ STRINGS: dict[str, tuple[str, str]] = {
         "character.",
         "网络逐个字符读入一段文本并预测下一个字符；训练后它再逐个字符地写出新文本。"
         "损失：每个字符的交叉熵。"),
+    "tr.task_seq2seq": ("Copy or reverse a sequence (N to M)", "复制或倒序一个序列（N 对 M）"),
+    "tr.task_help_seq2seq": (
+        "An encoder-decoder: the encoder reads random symbols, and the decoder writes them "
+        "back, in the same order or back to front, one symbol per step. Loss: cross-entropy per written symbol.",
+        "编码器-解码器：编码器读入一串随机符号，解码器再逐步把它们写出来，按原顺序或倒过来。"
+        "损失：每个写出符号的交叉熵。"),
+    "tr.s2s_mode": ("Write the symbols", "写出符号的顺序"),
+    "tr.s2s_copy": ("in the same order (copy)", "按原顺序（复制）"),
+    "tr.s2s_reverse": ("back to front (reverse)", "倒过来（倒序）"),
+    "tr.s2s_length": ("Symbols per sequence N (2 to {hi})", "每条序列的符号数 N（2 到 {hi}）"),
+    "tr.s2s_caption": (
+        "Each sequence is {n} symbols drawn from {value} (A, B, C, …). Encoder and decoder use "
+        "the cell chosen above; the context c is the decoder's initial state and enters its "
+        "every step beside the previous symbol. While training, the decoder reads the correct "
+        "previous symbol (teacher forcing); below it reads its own, as it would in use.",
+        "每条序列由 {n} 个符号组成，符号取自 {value} 个（A、B、C……）。编码器和解码器都用上面选的"
+        "单元；上下文 c 既是解码器的初始状态，也和上一个符号一起进入解码器的每一步。训练时解码器"
+        "读入正确的上一个符号（teacher forcing）；下面的结果里它读入自己写出的符号，和实际使用时"
+        "一样。"),
     "tr.cell": ("Cell", "单元"),
     "tr.cell_rnn": ("Vanilla RNN", "普通 RNN"),
     "tr.cell_lstm": ("LSTM", "LSTM"),
@@ -108,6 +127,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.loss_sine": ("mean squared error", "均方误差"),
     "tr.loss_memory": ("cross-entropy of the last step", "最后一步的交叉熵"),
     "tr.loss_chars": ("cross-entropy per character", "每个字符的交叉熵"),
+    "tr.loss_seq2seq": ("cross-entropy per written symbol", "每个写出符号的交叉熵"),
     "tr.loss_axis": ("loss (log scale)", "损失（对数刻度）"),
     "tr.norm_title": ("Gradient norm before clipping", "裁剪前的梯度范数"),
     "tr.step_axis": ("training step", "训练步"),
@@ -195,6 +215,49 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.lag_axis": ("lag k (steps between the symbol and the end)",
                     "间隔 k（符号与序列末尾之间的步数）"),
     "tr.accuracy": ("accuracy", "正确率"),
+    # -- copy / reverse
+    "tr.s2s_tokens_before": ("Symbols right, before", "训练前写对的符号"),
+    "tr.s2s_tokens_now": ("Symbols right, now", "现在写对的符号"),
+    "tr.s2s_seqs_before": ("Whole sequences right, before", "训练前整条写对"),
+    "tr.s2s_seqs_now": ("Whole sequences right, now", "现在整条写对"),
+    "tr.s2s_read": ("read", "读入"),
+    "tr.s2s_position_title": ("Accuracy at each output position", "每个输出位置的正确率"),
+    "tr.s2s_position_axis": ("output position j", "输出位置 j"),
+    "tr.s2s_result_caption_copy": (
+        "Held-out sequences, decoded by the network alone (^ marks a wrong symbol). Copying "
+        "through c = h_N is hardest at the first positions: the first of the {n} symbols was "
+        "read longest ago, and the encoder's last state has to carry it through all the "
+        "others. Attention reads it straight from h_1.",
+        "未参与训练的序列，由网络自己解码（^ 标出写错的符号）。通过 c = h_N 复制时，前面几个位置"
+        "最难：{n} 个符号中的第一个是最早读入的，编码器的最后状态要带着它经过其余所有符号。注意力"
+        "则直接从 h_1 读取它。"),
+    "tr.s2s_result_caption_reverse": (
+        "Held-out sequences, decoded by the network alone (^ marks a wrong symbol). Reversing "
+        "through c = h_N starts easy, since the first symbol to write is the last one read, and "
+        "grows harder along the {n} positions, as the symbols read longest ago come due. "
+        "Attention reads each one from its own encoder state.",
+        "未参与训练的序列，由网络自己解码（^ 标出写错的符号）。通过 c = h_N 倒序时，开头容易："
+        "要写的第一个符号正是最后读入的；沿着 {n} 个位置越往后越难，因为轮到的是越早读入的符号。"
+        "注意力则从每个符号自己的编码器状态中读取它。"),
+    "tr.s2s_attention_title": ("Attention weights α after {step} steps, one held-out sequence",
+                               "训练 {step} 步后的注意力权重 α（一条未参与训练的序列）"),
+    "tr.s2s_attention_x": ("encoder step i: symbol read", "编码器第 i 步：读入的符号"),
+    "tr.s2s_attention_y": ("decoder step j: symbol written", "解码器第 j 步：写出的符号"),
+    "tr.s2s_attention_caption": (
+        "Row j: where the decoder looked (from its state s_(j-1)) before writing symbol j; each "
+        "row sums to 1. A trained network looks at the symbol it is about to write, a diagonal "
+        "for copying, an anti-diagonal for reversing. A GRU or LSTM often looks one step to the "
+        "side: its query is the state that has just written the previous symbol, which matches "
+        "the encoder state that has just read that symbol, and a gated encoder state still "
+        "carries the symbol read one step before it.",
+        "第 j 行：解码器在写第 j 个符号之前（从它的状态 s_(j-1) 出发）看向哪里；每行之和为 1。训练"
+        "好的网络会看向它将要写出的符号：复制时是对角线，倒序时是反对角线。GRU 或 LSTM 常常偏开"
+        "一步：它的查询是刚写完上一个符号的状态，与刚读入那个符号的编码器状态最相配，而带门的"
+        "编码器状态里还留着前一步读入的符号。"),
+    "tr.s2s_hidden_caption": (
+        "The first {n} columns are the encoder reading, the rest the decoder writing (→ the "
+        "symbol it should write).",
+        "前 {n} 列是编码器在读入，其余是解码器在写出（→ 后面是它应写出的符号）。"),
     "tr.chance": ("guessing", "瞎猜"),
     # -- downloads
     "tr.download": ("Download", "下载"),
@@ -206,5 +269,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "one row per step: step, loss, gradient norm, seconds.",
         "权重使用 PyTorch 的名字（rnn.weight_ih_l0、…、head.weight），因此可以载入 rnn_core"
         "（train.Network.load_state_dict），也可以像下面这样载入 PyTorch。CSV 每步一行："
+        "步数、损失、梯度范数、耗时（秒）。"),
+    "tr.download_caption_seq2seq": (
+        "The weights carry the names of a PyTorch module with an encoder, a decoder and a head "
+        "(encoder.weight_ih_l0, …, decoder.weight_ih_l0, …, head.weight), so they load into "
+        "rnn_core (train.EncoderDecoder.load_state_dict) and, as below, into PyTorch. The CSV "
+        "has one row per step: step, loss, gradient norm, seconds.",
+        "权重使用一个含编码器、解码器和输出层的 PyTorch 模块的名字（encoder.weight_ih_l0、…、"
+        "decoder.weight_ih_l0、…、head.weight），因此可以载入 rnn_core"
+        "（train.EncoderDecoder.load_state_dict），也可以像下面这样载入 PyTorch。CSV 每步一行："
         "步数、损失、梯度范数、耗时（秒）。"),
 }

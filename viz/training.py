@@ -134,9 +134,11 @@ def confusion(target, predicted, n_classes: int, title: str | None = None,
 
 def lag_accuracy(lags, series: dict, chance: float, title: str | None = None,
                  x_title: str = "lag k", y_title: str = "accuracy", *,
-                 chance_name: str = "chance", height: int | None = None) -> go.Figure:
+                 chance_name: str = "chance", height: int | None = None,
+                 x_name: str = "k") -> go.Figure:
     """Accuracy against the memory lag, one line per cell ({name: (n_lags,)}, NaN where not
-    trained yet), and the chance level dashed."""
+    trained yet), and the chance level dashed. (Also accuracy against any integer position:
+    x_name is the hover's name of x.)"""
     lg = theme.as_array("lags", lags, 1, "(n,)")
     traces = []
     for i, (name, acc) in enumerate(series.items()):
@@ -147,7 +149,7 @@ def lag_accuracy(lags, series: dict, chance: float, title: str | None = None,
         traces.append(dict(type="scatter", x=lg, y=_gaps(a), name=str(name),
                            mode="lines+markers", line=dict(color=color, width=2.5),
                            marker=dict(size=8, color=color),
-                           hovertemplate=f"k = %{{x}}<br>%{{y:.0%}}<extra>{name}</extra>"))
+                           hovertemplate=f"{x_name} = %{{x}}<br>%{{y:.0%}}<extra>{name}</extra>"))
     traces.append(dict(type="scatter", x=[float(lg.min()), float(lg.max())],
                        y=[chance, chance], name=chance_name, mode="lines",
                        line=dict(color=theme.NOTE_COLOR, width=1.5, dash="dash"),
