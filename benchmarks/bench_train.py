@@ -5,8 +5,9 @@
    (ui.compute_train.SLICE) is followed by what one tick of the page's fragment builds (the
    two live curves, serialised to JSON as Streamlit sends them), against training alone;
    the brief allows at most 20% less;
-3. the memory task's accuracy against the lag, per cell (rnn_core.train.memory_sweep with the
-   page's comparison settings), and the time the default task takes to reach its stated loss.
+3. the time the default task takes to reach its stated loss, the memory task's accuracy
+   against the lag per cell (the page's comparison settings), and the reverse task's accuracy
+   per context (c = h_N against attention) as the lab trains it.
 
     python benchmarks/bench_train.py [--quick]
 """
@@ -33,7 +34,8 @@ QUICK = "--quick" in sys.argv
 PASSAGE = (ROOT / "data" / "passage.txt").read_text(encoding="utf-8")
 MAKERS = {"sine": lambda: tasks.make("sine"),
           "memory (k=10)": lambda: tasks.make("memory", lag=10, pad=ct.MEMORY_PAD),
-          "chars": lambda: tasks.make("chars", text=PASSAGE)}
+          "chars": lambda: tasks.make("chars", text=PASSAGE),
+          "reverse (N=8)": lambda: tasks.make("seq2seq", mode="reverse", length=8)}
 
 
 def steps_per_second(task, cfg, seconds: float) -> float:
@@ -107,6 +109,18 @@ def main() -> None:
     for cell, acc in sweep.results.items():
         print(f"{cell:<8}" + "".join(f"{a:>8.0%}" for a in acc))
     print(f"({time.perf_counter() - t0:.0f} s)")
+
+    steps = 300 if QUICK else 1000
+    print(f"\n3c. reverse 12 symbols (GRU, {steps} steps): greedy accuracy on 256 held-out "
+          "sequences")
+    print(f"{'context':<10}{'symbols':>9}{'sequences':>11}{'seconds':>9}")
+    for ctx in ("last", "mean", "dot", "additive"):
+        t0 = time.perf_counter()
+        tr = train.train(tasks.make("seq2seq", mode="reverse", length=12),
+                         train.TrainConfig(cell="gru", context=ctx, steps=steps))
+        ev = tr.evaluate(*tr.eval_batch(256))
+        whole = np.mean(np.all(np.argmax(ev.logits, -1) == ev.target, axis=0))
+        print(f"{ctx:<10}{ev.score:>9.0%}{whole:>11.0%}{time.perf_counter() - t0:>9.1f}")
 
 
 if __name__ == "__main__":
