@@ -229,11 +229,8 @@ else:
     st.markdown(ui.t("tr.next_char"))
     shown = [theme.display_char(run.task.decode(ids)) for ids in (
         ids_t, np.argmax(before.logits[:, 0], -1), np.argmax(now.logits[:, 0], -1))]
-    width = max(len(ui.t("tr.target")), len(ui.t("tr.before")),
-                len(ui.t("tr.after", step=run.step)))
-    st.code(f"{ui.t('tr.target'):<{width}}  {shown[0]}\n"
-            f"{ui.t('tr.before'):<{width}}  {shown[1]}\n"
-            f"{ui.t('tr.after', step=run.step):<{width}}  {shown[2]}", language=None)
+    st.code(ct.aligned([(ui.t("tr.target"), shown[0]), (ui.t("tr.before"), shown[1]),
+                        (ui.t("tr.after", step=run.step), shown[2])]), language=None)
     st.caption(ui.t("tr.next_char_caption", a=f"{before.score:.0%}", b=f"{now.score:.0%}"))
     temp = ui.page_float("temp", ui.t("tr.temperature"), 0.1, 2.0, 0.8, 0.1,
                          help=ui.t("tr.temperature_help"))

@@ -280,3 +280,26 @@ def test_the_torch_snippet_loads_the_encoder_decoder_weights(torch, context, tmp
     assert sorted(theirs) == sorted(ours)
     for k in ours:
         np.testing.assert_array_equal(theirs[k], ours[k])
+
+
+@pytest.mark.parametrize("lang", [0, 1])
+def test_written_examples_keep_their_columns_in_both_languages(lang):
+    """The symbols of every row start in one display column (Chinese labels are two columns
+    per character), and each ^ sits under a wrong symbol of the trained row."""
+    run = ct.TrainRun(ct.Settings(task="seq2seq", length=5))
+    run.trainer.run(3)
+    names = (s("tr.s2s_read", lang), s("tr.target", lang), s("tr.before", lang),
+             s("tr.after", lang, step=3))
+    now = run.now()
+    for b, block in enumerate(ct.s2s_examples(run, run.before, now, names).split("\n\n")):
+        rows = block.split("\n")
+        starts = {ct.text_width(row[:len(name)]) + len(row[len(name):]) -
+                  len(row[len(name):].lstrip()) for row, name in zip(rows, names, strict=False)}
+        assert len(starts) == 1, block
+        col = starts.pop()
+        wrong = np.argmax(now.logits[:, b], -1) != run.eval_y[:, b]
+        if wrong.any():  # the marks row is ASCII: an index is a display column
+            assert [i for i, c in enumerate(rows[4]) if c == "^"] == [
+                col + 2 * j for j in np.flatnonzero(wrong)], block
+        else:
+            assert len(rows) == 4

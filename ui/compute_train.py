@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -314,6 +315,18 @@ def torch_snippet(run: TrainRun) -> str:
         "net.load_state_dict({k: torch.from_numpy(state[k]) for k in state.files})\n")
 
 
+def text_width(s: str) -> int:
+    """Columns `s` takes in a monospace font: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def aligned(rows: list[tuple[str, str]]) -> str:
+    """Rows of (label, text) with the texts starting in one column, also when the labels are
+    Chinese (wide characters)."""
+    w = max(text_width(a) for a, _ in rows)
+    return "\n".join((a + " " * (w - text_width(a)) + "  " + b).rstrip() for a, b in rows)
+
+
 def symbols(ids) -> str:
     """Symbols of the copy/reverse task as letters: 0 -> A, 1 -> B, ..."""
     return " ".join(chr(ord("A") + int(i)) for i in ids)
@@ -324,16 +337,16 @@ def s2s_examples(run: TrainRun, before: tr.Evaluation, now: tr.Evaluation,
     """The first n evaluation sequences written out: what was read, what should be written,
     what the untrained and the trained network write, and a ^ under each wrong symbol."""
     read = np.argmax(run.eval_x, axis=-1)  # (N, B)
-    w = max(len(x) for x in names)
     blocks = []
     for b in range(min(n, read.shape[1])):
         target = run.eval_y[:, b]
         wrote = [np.argmax(e.logits[:, b], axis=-1) for e in (before, now)]
         marks = " ".join("^" if a != t else " " for a, t in zip(wrote[1], target, strict=True))
         rows = [(names[0], symbols(read[:, b])), (names[1], symbols(target)),
-                (names[2], symbols(wrote[0])), (names[3], symbols(wrote[1])),
-                ("", marks.rstrip())]
-        blocks.append("\n".join(f"{a:<{w}}  {b_}".rstrip() for a, b_ in rows))
+                (names[2], symbols(wrote[0])), (names[3], symbols(wrote[1]))]
+        if marks.strip():
+            rows.append(("", marks))
+        blocks.append(aligned(rows))
     return "\n\n".join(blocks)
 
 
