@@ -108,7 +108,7 @@ class _Graph:
         layout.update(xaxis=dict(visible=False, range=list(x_range), fixedrange=True),
                       yaxis=dict(visible=False, range=list(y_range), fixedrange=True),
                       hovermode="closest", annotations=annotations)
-        return go.Figure(data=traces, layout=layout)
+        return theme.figure(traces, layout)
 
 
 def _label_at(labels, t):
@@ -357,7 +357,7 @@ def encoder_decoder_figure(enc, c, dec, *, enc_labels=None, dec_labels=None,
     if reduced:
         layout["annotations"] = [theme.note_annotation(
             f"{reduced_note}: {theme.shape_text((C, N))} → {theme.shape_text(z_enc.shape)}")]
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def attention_heatmap(alpha, enc_labels=None, dec_labels=None, step=None, *,
@@ -402,7 +402,7 @@ def attention_heatmap(alpha, enc_labels=None, dec_labels=None, step=None, *,
         yaxis=dict(title=dict(text=y_title), tickmode="array", tickvals=list(range(M)),
                    ticktext=[str(s) for s in ys], autorange="reversed", showgrid=False),
         shapes=shapes)
-    return go.Figure(data=[trace], layout=layout)
+    return theme.figure([trace], layout)
 
 
 def accuracy_lines(lengths, series: dict, *, title: str | None = None,
@@ -432,4 +432,4 @@ def accuracy_lines(lengths, series: dict, *, title: str | None = None,
                            line=dict(color="#9e9e9e", width=1.5, dash="dash")))
     layout.update(xaxis=dict(title=dict(text=x_title), tickmode="array", tickvals=x.tolist()),
                   yaxis=dict(title=dict(text=y_title), range=[0, 1.05]))
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)

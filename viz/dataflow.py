@@ -109,7 +109,7 @@ def tensor_heatmap(arr, name: str, title: str | None = None, zmax: float | None 
         layout["annotations"] = [theme.note_annotation(
             f"{reduced_note}: {theme.shape_text(a)} → {theme.shape_text(shown)}",
             x=0.0, xanchor="left")]
-    return go.Figure(data=[heatmap], layout=layout)
+    return theme.figure([heatmap], layout)
 
 
 def dataflow_figure(panels, operators=None, title: str | None = None,
@@ -242,7 +242,7 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
                        colorbar=dict(title=dict(text=value_label), thickness=14, len=0.9,
                                      x=right + 0.01, xanchor="left", xpad=8)),
         margin=dict(t=top, r=80, l=24, b=40 if notes else 24))
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def output_bars(o, probs, labels=None, title: str | None = None, logit_name: str = "o_t",
@@ -304,7 +304,7 @@ def output_bars(o, probs, labels=None, title: str | None = None, logit_name: str
                           yanchor="bottom", showarrow=False, font=dict(size=16))
                      for t, y in ((logit_name, top_row[1]), (prob_name, bottom_row[1]))],
         bargap=0.15)
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 __all__ = ["tensor_heatmap", "dataflow_figure", "output_bars"]

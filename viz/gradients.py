@@ -45,7 +45,7 @@ def bars(values, labels=None, title: str | None = None, x_title: str = "", y_tit
     layout.update(xaxis=dict(title=dict(text=x_title or None),
                              type="category" if labels is not None else "linear"),
                   yaxis=yaxis, bargap=0.15)
-    return go.Figure(data=[trace], layout=layout)
+    return theme.figure([trace], layout)
 
 
 def distance_lines(series: dict, title: str | None = None, x_title: str = "distance T - t",
@@ -79,4 +79,4 @@ def distance_lines(series: dict, title: str | None = None, x_title: str = "dista
     if log_y:
         yaxis.update(type="log", exponentformat="power")
     layout.update(xaxis=dict(title=dict(text=x_title or None), showgrid=True), yaxis=yaxis)
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)

@@ -107,7 +107,7 @@ def hidden_heatmap(h, step=None, x_labels=None, title: str | None = None,
                   shapes=shapes)
     if note:
         layout["annotations"] = [theme.note_annotation(note)]
-    return go.Figure(data=[heatmap], layout=layout)
+    return theme.figure([heatmap], layout)
 
 
 def unrolled_chain(T: int, step, x_labels=None, title: str | None = None,
@@ -228,7 +228,7 @@ def unrolled_chain(T: int, step, x_labels=None, title: str | None = None,
     layout.update(xaxis=dict(visible=False, range=[-0.6, n_cols - 0.4], fixedrange=True),
                   yaxis=dict(visible=False, range=[-0.85, 1.5], fixedrange=True),
                   hovermode="closest", annotations=annotations)
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 _DEFAULT_NAMES = dict(input="W_ih x_t", recurrent="W_hh h_{t-1}", bias="b_ih + b_hh",
@@ -281,7 +281,7 @@ def contributions_bar(ih, hh, bias, pre, h, units=None, title: str | None = None
                   xaxis=dict(type="category", title=dict(text=x_title)),
                   yaxis=dict(title=dict(text=y_title or None), zeroline=True,
                              zerolinecolor="#888888", zerolinewidth=1.5))
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def _activate(a: np.ndarray, nonlinearity: str) -> np.ndarray:
@@ -342,7 +342,7 @@ def activation_scatter(pre, h, nonlinearity: str = "tanh", title: str | None = N
             yanchor="bottom", showarrow=False, bgcolor="rgba(255,255,255,0.7)",
             font=dict(size=12, color=TERM_COLORS["highlight"]))]
         layout["yaxis"]["range"] = [-1.1, 1.1]
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def time_lines(series: dict, step=None, title: str | None = None,
@@ -398,7 +398,7 @@ def time_lines(series: dict, step=None, title: str | None = None,
             lo, hi = math.log10(lo), math.log10(hi)
         yaxis["range"] = [lo, hi]
     layout.update(xaxis=xaxis, yaxis=yaxis)
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def probs_heatmap(p, step=None, title: str | None = None, x_title: str = "time step t",
@@ -441,7 +441,7 @@ def probs_heatmap(p, step=None, title: str | None = None, x_title: str = "time s
     layout.update(xaxis=_time_axis(t_values, x_labels, x_title), yaxis=yaxis, shapes=shapes)
     if note:
         layout["annotations"] = [theme.note_annotation(note)]
-    return go.Figure(data=[heatmap], layout=layout)
+    return theme.figure([heatmap], layout)
 
 
 def pca_trajectory(proj, step=None, labels=None, title: str | None = None,
@@ -498,7 +498,7 @@ def pca_trajectory(proj, step=None, labels=None, title: str | None = None,
     if equal_axes:
         yaxis.update(scaleanchor="x", scaleratio=1)
     layout.update(xaxis=dict(title=dict(text=x_title), zeroline=False), yaxis=yaxis)
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 __all__ = ["hidden_heatmap", "unrolled_chain", "contributions_bar", "activation_scatter",

@@ -13,6 +13,7 @@ visible characters, tick thinning).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import plotly.graph_objects as go
@@ -47,8 +48,10 @@ SEQUENTIAL = [
     [1.0, "#3f007d"],
 ]
 
-# Position in time (PCA trajectory): early steps light, late steps dark.
-TIME = "Viridis"
+# Position in time (PCA trajectory): Viridis, early steps dark purple, late steps yellow.
+TIME = [[i / 9, c] for i, c in enumerate(["#440154", "#482878", "#3e4989", "#31688e", "#26828e",
+                                          "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+                                          "#fde725"])]
 
 # One colour per term of h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), o_t = W_ho h_t + b_ho.
 TERM_COLORS = {
@@ -96,6 +99,31 @@ def _house_template() -> dict:
 
 
 HOUSE_TEMPLATE = _house_template()
+
+# plotly checks every property of a new figure against its schema: about two thirds of a
+# page's rerun (a step change on Recurrence: ~100 ms with the checks, ~45 ms without). The
+# builders' figures are checked where they are written, by the tests (tests/conftest.py sets
+# RNNX_VALIDATE_FIGURES=1, so a misspelt property fails there); the app skips the checks.
+# tests/test_viz.py asserts that both give the same JSON.
+VALIDATE = os.environ.get("RNNX_VALIDATE_FIGURES") == "1"
+
+
+def _pruned(d: dict) -> dict:
+    """d without None values, empty lists and (then) empty dicts, at every depth: what
+    plotly's checks drop."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            v = _pruned(v)
+        if v is not None and not (isinstance(v, (list, dict)) and not v):
+            out[k] = v
+    return out
+
+
+def figure(data: list, layout: dict) -> go.Figure:
+    """The one call that builds a figure from plain trace and layout dicts (`VALIDATE`)."""
+    return go.Figure(data=data, layout=layout if VALIDATE else _pruned(layout),
+                     _validate=VALIDATE)
 
 
 def house_layout(title: str | None = None, height: int | None = None, *,

@@ -76,7 +76,7 @@ def training_curve(steps, values, smoothed=None, title: str | None = None,
     if x_max:
         xaxis["range"] = [0, int(x_max)]
     layout.update(xaxis=xaxis, yaxis=yaxis, uirevision="keep")
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def predictions(t, series: dict, title: str | None = None, x_title: str = "time step t",
@@ -104,7 +104,7 @@ def predictions(t, series: dict, title: str | None = None, x_title: str = "time 
                                 legend=theme.wants_legend(traces))
     layout.update(xaxis=dict(title=dict(text=x_title or None), showgrid=True),
                   yaxis=dict(title=dict(text=y_title or None)))
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
 
 
 def confusion(target, predicted, n_classes: int, title: str | None = None,
@@ -129,7 +129,7 @@ def confusion(target, predicted, n_classes: int, title: str | None = None,
     layout = theme.house_layout(title, 300 if height is None else height)
     layout.update(xaxis=dict(title=dict(text=x_title), type="category", side="bottom"),
                   yaxis=dict(title=dict(text=y_title), type="category", autorange="reversed"))
-    return go.Figure(data=[trace], layout=layout)
+    return theme.figure([trace], layout)
 
 
 def lag_accuracy(lags, series: dict, chance: float, title: str | None = None,
@@ -158,4 +158,4 @@ def lag_accuracy(lags, series: dict, chance: float, title: str | None = None,
                                 legend=theme.wants_legend(traces))
     layout.update(xaxis=dict(title=dict(text=x_title), tickmode="array", tickvals=lg.tolist()),
                   yaxis=dict(title=dict(text=y_title), range=[0, 1.05], tickformat=".0%"))
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(traces, layout)
