@@ -49,3 +49,21 @@ def test_unchecked_figures_send_the_same_json(name, monkeypatch):
     assert sorted(unchecked) == sorted(checked)
     for key in checked:
         assert unchecked[key] == checked[key], f"{name}: chart {key} differs"
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_colour_mapping_names_its_scale(name):
+    """The house template carries no default colour scale (viz/theme.py), so each heatmap and
+    each marker coloured by numbers must name its own, or plotly.js would pick its default."""
+    page, query = PAGES[name]
+    for key, spec in specs(page, query).items():
+        layout = spec["layout"]
+        for tr in spec["data"]:
+            if tr.get("type") == "heatmap":
+                axis = layout.get(tr.get("coloraxis", ""), {})
+                assert "colorscale" in tr or "colorscale" in axis, (name, key)
+            color = tr.get("marker", {}).get("color")
+            numeric = isinstance(color, dict) or (isinstance(color, list) and color and not
+                                                  isinstance(color[0], str))
+            if numeric:
+                assert "colorscale" in tr["marker"], (name, key)

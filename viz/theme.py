@@ -88,13 +88,17 @@ MAX_CELLS = 200_000
 
 def _house_template() -> dict:
     """plotly_white, trimmed to what these figures use: its layout without the map, polar,
-    ternary and 3-D defaults, and trace defaults for heatmap, scatter and bar only. plotly
-    copies and validates a figure's whole template on every build; the full plotly_white
-    costs about 7 ms a figure, this one a fraction of that, and draws the same."""
+    ternary and 3-D defaults and without its default colour scales (every heatmap here names
+    its own: tests/test_figure_checks.py), and trace defaults for heatmap, scatter and bar
+    only. plotly copies the whole template into every figure's JSON on every build; the full
+    plotly_white costs about 7 ms a figure, this one a fraction of that, and draws the
+    same."""
     full = pio.templates["plotly_white"].to_plotly_json()
     layout = {k: v for k, v in full["layout"].items()
-              if k not in ("geo", "polar", "ternary", "scene", "mapbox", "map")}
+              if k not in ("geo", "polar", "ternary", "scene", "mapbox", "map", "colorscale")}
     data = {k: v for k, v in full.get("data", {}).items() if k in ("heatmap", "scatter", "bar")}
+    data["heatmap"] = [{k: v for k, v in tr.items() if k != "colorscale"}
+                       for tr in data.get("heatmap", [])]
     return {"layout": layout, "data": data}
 
 
