@@ -14,6 +14,7 @@ unexpected passes, which fail until the marker goes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -508,3 +509,22 @@ def test_training_reverses_sequences_with_attention(page, base):
     assert page.locator(".st-key-training_s2s_positions .js-plotly-plot").count() == 1
     assert_clean(page)
     screenshot(page, "training_reverse_attention")
+
+
+def test_data_flow_step_reruns_the_step_views_and_updates_the_link(page, base):
+    """The data-flow step lives in a fragment: moving it redraws the step's tensors and the
+    link follows, with the sidebar and the parameter table left as they were."""
+    open_page(page, f"{base}/data_flow?T=6")
+    x_t = """() => {
+        const el = document.querySelector('.st-key-df_input .js-plotly-plot');
+        return el && el._fullData ? Array.from(el._fullData[1].z.flat()) : null;
+    }"""
+    before = page.evaluate(x_t)
+    assert before, "no x_t panel"
+    page.locator('.st-key-w_data_flow_step input[type="range"]').focus()
+    page.keyboard.press("ArrowRight")
+    wait_idle(page)
+    wait_query(page, "step", "2")
+    page.wait_for_function(f"() => JSON.stringify(({x_t})()) !== {json.dumps(json.dumps(before))}")
+    wait_charts_drawn(page)
+    assert_clean(page)
