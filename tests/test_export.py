@@ -263,13 +263,15 @@ def test_bad_settings_in_a_file_are_refused_one_by_one(name):
 def test_a_file_over_the_state_budget_keeps_its_other_settings_and_the_default_sizes():
     cfg, problems = ex.config_from_json(doc({"hidden": 1024, "T": 2000, "seed": 5,
                                              "act": "relu"}))
-    assert [err.key for _, _, err in problems] == ["err.budget"]
+    assert [err.key for _, _, err in problems] == ["err.budget_file"]
     assert (cfg.hidden_size, cfg.seq_len) == (DEFAULT.hidden_size, DEFAULT.seq_len)
     assert (cfg.seed, cfg.nonlinearity) == (5, "relu")
-    STRINGS["err.budget"][0].format(**problems[0][2].params)  # the sidebar's message fits
+    for lang in (0, 1):  # the sidebar's message fits, and says what happened
+        assert "default sizes" in STRINGS["err.budget_file"][0].format(**problems[0][2].params)
+        STRINGS["err.budget_file"][lang].format(**problems[0][2].params)
     text = "ab" * 1000  # T = 2000 from the text
     cfg, problems = ex.config_from_json(doc({"src": "text", "text": text, "hidden": 1001}))
-    assert [err.key for _, _, err in problems] == ["err.budget"] and cfg.text == text
+    assert [err.key for _, _, err in problems] == ["err.budget_file"] and cfg.text == text
 
 
 def test_top_level_extras_are_reported_and_the_settings_still_apply():

@@ -297,7 +297,7 @@ def config_from_json(text) -> tuple[C.Config, list[tuple[str, str, C.ConfigError
         if "value" in err.params:
             err.params["value"] = _show(err.params["value"])
         problems.append((url_name, _show(raw), err))
-    cfg, over = C.within_budget(cfg, C.data_steps(cfg))
+    cfg, over = C.within_budget(cfg, C.data_steps(cfg), "err.budget_file")
     if over is not None:
         problems.append(over)
     return cfg, problems

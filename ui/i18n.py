@@ -159,6 +159,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "sizes.",
                    "本次运行需要保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × "
                    "方向数 = {formula}）；上限为 {limit:,}。已保留之前的尺寸。"),
+    "err.budget_file": ("The settings file asks for {states:,} hidden-state numbers (T × batch × "
+                        "hidden × layers × directions = {formula}); the limit is {limit:,}, so "
+                        "the default sizes are used with the file's other settings.",
+                        "设置文件要求保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × "
+                        "方向数 = {formula}）；上限为 {limit:,}，因此使用默认尺寸和文件中的其他设置。"),
     "err.url": ("The link's parameter {param} = {value} was not used: {reason}",
                 "链接参数 {param} = {value} 未被采用：{reason}"),
     "err.budget_link": ("The link asks for {states:,} hidden-state numbers (T × batch × hidden "
