@@ -15,9 +15,11 @@ from ui.compute_grad import (
     fits,
     gradient_check,
     gradient_runs,
+    measure_whh,
     state_size,
 )
 from ui.export_data import gradients_csv
+from ui.frame import weights_state
 from viz import gradients as gv
 from viz import recurrence as rv
 
@@ -37,11 +39,18 @@ with c1:
                                 cfg.output_size - 1, 0)
     else:
         st.caption(ui.t("gr.mse_target"))
+weights = weights_state() if cfg.weights else None
 with c2:
     measure = MEASURES[ui.page_select("measure", ui.t("gr.measure"),
                                       [ui.t("gr.measure_" + k) for k in MEASURES])]
+    rescale = True
+    if weights is not None:  # trained weights: as they are, unless the learner rescales them
+        rescale = bool(ui.page_select("whh", ui.t("gr.whh_source"),
+                                      [ui.t("gr.whh_uploaded"), ui.t("gr.whh_rescaled")]))
     scale = ui.page_float("scale", ui.t("gr.scale"), 0.5, 1.5, 0.9, 0.01,
-                          help=ui.t("gr.scale_help"))
+                          help=ui.t("gr.scale_help"), disabled=not rescale)
+    if not rescale:
+        scale = measure_whh(weights, measure)
 with c3:
     clip = CLIPS[ui.page_select("clip", ui.t("gr.clip"), [ui.t("gr.clip_" + k) for k in CLIPS])]
     clip_at = 1.0
@@ -50,7 +59,7 @@ with c3:
 layer, direction = ui.layer_direction(cfg)
 
 gs = GradSettings(loss=loss, target=target, scale=scale, measure=measure, clip=clip,
-                  clip_at=clip_at)
+                  clip_at=clip_at, rescale=rescale)
 T = ui.run_or_stop(cfg).T  # the data's length (text, numbers and files set it)
 too_big = [c for c in CELLS if not fits(c, T, cfg.hidden_size)]
 if too_big:
@@ -59,16 +68,18 @@ if too_big:
                     T=T, S=max(S.values()), limit=MAX_JACOBIAN_ENTRIES))
     if len(too_big) == len(CELLS):
         st.stop()
-runs = gradient_runs(cfg, gs, ui.upload_data(), layer, direction)
+runs = gradient_runs(cfg, gs, ui.upload_data(), layer, direction, weights)
 names = {c: ui.t("gr.cell_" + c) for c in CELLS}
 regime = diagnostics.regime(scale).replace("-", "_")  # near-critical -> a key
 m1, m2, m3 = st.columns(3)
-m1.metric(ui.t("gr.measure_" + measure), f"{scale:.2f}")
+m1.metric(ui.t("gr.measure_" + measure), f"{scale:.2f}",
+          help=ui.t("gr.whh_uploaded_help") if not rescale else None)
 m2.metric(ui.t("gr.regime"), ui.t("gr.regime_" + regime))
 rnn_res = runs["rnn"].result if "rnn" in runs else None
 if rnn_res is not None:
     m3.metric(ui.t("gr.rate"), f"{rnn_res.bound_rate:.3f}", help=ui.t("gr.rate_help"))
-st.caption(ui.t("gr.regime_caption_" + regime))
+st.caption(ui.t("gr.regime_caption_" + regime) + (" " + ui.t("gr.whh_note")
+                                                  if weights is not None else ""))
 for cell, r in runs.items():
     if r.error is not None:
         st.warning(ui.t("gr.overflow", cell=names[cell], step=r.overflow_step or "?"))
@@ -164,7 +175,8 @@ st.subheader(ui.t("gr.check"))
 st.caption(ui.t("gr.check_caption"))
 if st.button(ui.t("gr.check_run"), key="gradients_check"):
     upload_key = cfg.upload if cfg.source == "csv" else ""
-    errors = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data()) for c in ok}
+    errors = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data(), _weights=weights)
+              for c in ok}
     cols = st.columns(len(errors))
     for col, (c, err) in zip(cols, errors.items(), strict=True):
         worst = max(err.values())

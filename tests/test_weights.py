@@ -103,3 +103,42 @@ def test_changing_a_size_drops_weights_that_no_longer_fit():
     assert not at.exception
     assert app_config(at).hidden_size == 12 and not app_config(at).weights
     assert any("w.npz" in e.value for e in at.error)
+
+
+def test_the_gradients_view_runs_the_uploaded_weights_as_trained_or_rescaled():
+    """The Gradients view's vanilla RNN is the uploaded network: its W_hh as uploaded by
+    default (the metric shows that W_hh's spectral radius), or rescaled on request."""
+    from rnn_core import diagnostics
+    from ui.compute import make_h0, make_input
+
+    source = compute_run(Config(seed=5))  # the default sizes: adopted at once
+    state = parse_weights_npz(weights_npz(source))
+    at = open_page("recurrence")
+    at.file_uploader(key="w_weights_file").upload("w.npz", weights_npz(source),
+                                                  "application/octet-stream").run()
+    cfg = app_config(at)
+    assert cfg.weights
+    at.switch_page("pages/3_gradients.py").run()
+    assert not at.exception
+    assert at.selectbox(key="w_gradients_whh").value == 0  # as uploaded
+    assert at.slider(key="w_gradients_scale").disabled
+    radius = rnn_core.init.spectral_radius(state["weight_hh_l0"])
+    assert at.metric[0].value == f"{radius:.2f}"
+
+    def expected(scale: float | None) -> np.ndarray:
+        model = rnn_core.RNN(cfg.input_size, cfg.hidden_size)
+        model.load_state_dict({k: v for k, v in state.items() if not k.startswith("head.")})
+        if scale is not None:
+            model.scale_recurrent(scale)
+        head = rnn_core.Linear(cfg.hidden_size, cfg.output_size)
+        head.load_state_dict({"weight": state["head.weight"], "bias": state["head.bias"]})
+        x, _, _ = make_input(cfg)
+        return diagnostics.bptt(model, head, x, make_h0(cfg, 1), "ce_last").dh[:, 0]
+
+    z = heatmap_z(chart(at, "gr_heat_rnn")["data"][0])
+    np.testing.assert_allclose(z, expected(None).T, rtol=1e-12, atol=1e-15)
+    at.selectbox(key="w_gradients_whh").set_value(1).run()  # rescaled to the target, 0.9
+    assert not at.exception and not at.slider(key="w_gradients_scale").disabled
+    z = heatmap_z(chart(at, "gr_heat_rnn")["data"][0])
+    np.testing.assert_allclose(z, expected(0.9).T, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(expected(0.9), expected(None))

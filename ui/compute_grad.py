@@ -48,6 +48,7 @@ class GradSettings:
     measure: str = "spectral_radius"  # ... spectral radius or largest singular value
     clip: str = "none"  # gradient clipping: none, by global norm, by value
     clip_at: float = 1.0  # the norm or the value clipped at
+    rescale: bool = True  # with uploaded weights: rescale their W_hh too (False: as trained)
 
 
 @dataclass(frozen=True)
@@ -79,18 +80,39 @@ def make_target(kind: str, gs: GradSettings, x: np.ndarray, O: int) -> np.ndarra
     return target
 
 
-def make_cell(cell: str, cfg: Config, D: int, gs: GradSettings):
+def make_cell(cell: str, cfg: Config, D: int, gs: GradSettings, weights: dict | None = None):
     """The model for `cell` with the configuration's sizes and seed. The vanilla RNN takes the
-    configuration's nonlinearity and initialisation and is rescaled to `gs.scale`; LSTM and
-    GRU keep PyTorch's default initialisation."""
+    configuration's nonlinearity and initialisation, or the uploaded `weights` (torch's names,
+    checked against the configuration by the frame), and is rescaled to `gs.scale` (uploaded
+    weights only when `gs.rescale`); LSTM and GRU keep PyTorch's default initialisation."""
     common = dict(num_layers=cfg.num_layers, bidirectional=cfg.bidirectional, seed=cfg.seed)
     if cell == "rnn":
         model = rnn_core.RNN(D, cfg.hidden_size, nonlinearity=cfg.nonlinearity, init=cfg.init,
                              **common)
-        if rnn_core.init.spectral_radius(model.params["weight_hh_l0"]) > 0:
+        if weights is not None:
+            model.load_state_dict({k: v for k, v in weights.items() if not k.startswith("head.")})
+        rescale = weights is None or gs.rescale
+        if rescale and rnn_core.init.spectral_radius(model.params["weight_hh_l0"]) > 0:
             model.scale_recurrent(gs.scale, gs.measure)
         return model
     return (rnn_core.LSTM if cell == "lstm" else rnn_core.GRU)(D, cfg.hidden_size, **common)
+
+
+def make_head(cell: str, cfg: Config, weights: dict | None = None) -> rnn_core.Linear:
+    """The output layer: seeded, or the uploaded one for the vanilla RNN when the file has it."""
+    K = 2 if cfg.bidirectional else 1
+    head = rnn_core.Linear(K * cfg.hidden_size, cfg.output_size, seed=cfg.seed + 1)
+    if cell == "rnn" and weights is not None and "head.weight" in weights:
+        head.load_state_dict({"weight": weights["head.weight"], "bias": weights["head.bias"]})
+    return head
+
+
+def measure_whh(weights: dict, measure: str) -> float:
+    """The uploaded W_hh (layer 0)'s spectral radius or largest singular value."""
+    W = np.asarray(weights["weight_hh_l0"], dtype=np.float64)
+    if measure == "spectral_radius":
+        return rnn_core.init.spectral_radius(W)
+    return float(np.linalg.norm(W, 2))
 
 
 def _finite(a: np.ndarray) -> np.ndarray:
@@ -98,18 +120,17 @@ def _finite(a: np.ndarray) -> np.ndarray:
 
 
 def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
-                      direction: int = 0) -> dict[str, CellResult]:
+                      direction: int = 0, weights: dict | None = None) -> dict[str, CellResult]:
     """BPTT of each cell that `fits` on the configuration's sequence (uncached)."""
     x, _, _ = make_input(cfg, upload)
     T, B, D = x.shape
-    K = 2 if cfg.bidirectional else 1
     target = make_target(gs.loss, gs, x, cfg.output_size)
     out = {}
     for cell in CELLS:
         if not fits(cell, T, cfg.hidden_size):
             continue
-        model = make_cell(cell, cfg, D, gs)
-        head = rnn_core.Linear(K * cfg.hidden_size, cfg.output_size, seed=cfg.seed + 1)
+        model = make_cell(cell, cfg, D, gs, weights)
+        head = make_head(cell, cfg, weights)
         h0 = make_h0(cfg, B)
         state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
         try:
@@ -147,28 +168,30 @@ def _global_norm(grads: dict) -> float:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _cached(cfg: Config, gs: GradSettings, layer: int, direction: int, upload_key: str,
-            _upload) -> dict[str, CellResult]:
-    del upload_key  # in the key only
-    return compute_gradients(cfg, gs, _upload, layer, direction)
+            _upload, _weights) -> dict[str, CellResult]:
+    del upload_key  # in the key only (and the weights' digest is cfg.weights)
+    return compute_gradients(cfg, gs, _upload, layer, direction, _weights)
 
 
 def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
-                  direction: int = 0) -> dict[str, CellResult]:
-    """The cached BPTT runs of the three cells."""
+                  direction: int = 0, weights: dict | None = None) -> dict[str, CellResult]:
+    """The cached BPTT runs of the three cells (`weights`: the uploaded state dict whose
+    digest is cfg.weights, or None)."""
     return _cached(cfg, gs, layer, direction, cfg.upload if cfg.source == "csv" else "",
-                   upload if cfg.source == "csv" else None)
+                   upload if cfg.source == "csv" else None,
+                   weights if cfg.weights else None)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
-                   max_entries: int = 8) -> dict[str, float]:
+                   max_entries: int = 8, _weights=None) -> dict[str, float]:
     """Largest relative error between the analytic and the central-difference gradients of
     `max_entries` entries of every tensor, for one cell on the configuration's sequence (a
     short sequence: at most 50 steps, so the check stays quick at any size)."""
     del upload_key
     x, _, _ = make_input(cfg, _upload)
     x = x[:50]
-    model = make_cell(cell, cfg, x.shape[2], gs)
+    model = make_cell(cell, cfg, x.shape[2], gs, _weights if cfg.weights else None)
     h0 = make_h0(cfg, x.shape[1])
     state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
     with np.errstate(over="ignore", invalid="ignore"):

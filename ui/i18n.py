@@ -354,6 +354,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gr.measure_spectral_radius": ("spectral radius ρ(W_hh)", "谱半径 ρ(W_hh)"),
     "gr.measure_max_singular_value": ("largest singular value σ_max(W_hh)",
                                       "最大奇异值 σ_max(W_hh)"),
+    "gr.whh_source": ("The vanilla RNN's W_hh", "普通 RNN 的 W_hh"),
+    "gr.whh_uploaded": ("as uploaded (trained)", "按上传的（训练好的）"),
+    "gr.whh_rescaled": ("uploaded, rescaled to the target below", "上传的，缩放到下面的目标值"),
+    "gr.whh_uploaded_help": ("Measured on the uploaded W_hh (layer 0), not rescaled.",
+                             "在上传的 W_hh（第 0 层）上测得，未缩放。"),
+    "gr.whh_note": ("The vanilla RNN runs with your uploaded weights (and output layer, if the "
+                    "file has one); LSTM and GRU keep PyTorch's initialisation for comparison.",
+                    "普通 RNN 使用你上传的权重（文件里有输出层的话也一并使用）；LSTM 和 GRU 仍用 "
+                    "PyTorch 的初始化，作为对照。"),
     "gr.scale": ("Target value (0.5 to 1.5)", "目标值（0.5 到 1.5）"),
     "gr.scale_help": ("Below 1 the factors shrink the gradient at every step; above 1 they can "
                       "stretch it. LSTM and GRU keep PyTorch's default initialisation.",
