@@ -142,3 +142,24 @@ def test_the_gradients_view_runs_the_uploaded_weights_as_trained_or_rescaled():
     z = heatmap_z(chart(at, "gr_heat_rnn")["data"][0])
     np.testing.assert_allclose(z, expected(0.9).T, rtol=1e-12, atol=1e-15)
     assert not np.allclose(expected(0.9), expected(None))
+
+
+@pytest.mark.parametrize("how", ["remove", "reset"])
+def test_removed_weights_stay_removed(how):
+    """Remove (or Reset all settings) drops the uploaded weights for good: the uploader is
+    emptied too, so the next run does not read the file again and bring them back."""
+    from ui.i18n import STRINGS
+
+    source = compute_run(Config(seed=5))
+    at = open_page("recurrence")
+    at.file_uploader(key="w_weights_file").upload("w.npz", weights_npz(source),
+                                                  "application/octet-stream").run()
+    assert app_config(at).weights
+    label = STRINGS["wt.remove" if how == "remove" else "side.reset"][0]
+    button_by_label(at, label).click().run()
+    assert not at.exception and not app_config(at).weights
+    at.run()
+    assert not app_config(at).weights
+    z = heatmap_z(chart(at, "rec_heat_0")["data"][0])
+    own = compute_run(Config())  # the seeded draw again
+    np.testing.assert_allclose(z, own.layers[0][0].h[:, 0].T, rtol=1e-12, atol=1e-15)

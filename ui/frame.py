@@ -27,6 +27,7 @@ CFG_KEY = "rnnx_config"
 LANG_KEY = "rnnx_lang"
 UPLOAD_KEY = "rnnx_upload"  # (digest, file name, array (T, D))
 WEIGHTS_KEY = "rnnx_weights"  # (digest, file name, state dict)
+WEIGHTS_NONCE = "rnnx_weights_nonce"  # bumped to give the weights uploader a new, empty widget
 URL_KEY = "rnnx_url_initial"  # the query parameters the session was opened with
 WARN_KEY = "rnnx_url_warnings"
 PAGE_KEY = "rnnx_page_state"  # {"page_name": value} of page-only controls
@@ -334,14 +335,14 @@ def _load_settings() -> None:
     if any(isinstance(err, ConfigFileError) and name == "" for name, _, err in problems):
         ss[WARN_KEY] = list(problems)  # the file was refused whole: keep every setting
         return
-    ss.pop(WEIGHTS_KEY, None)
+    _forget_weights()
     ss[CFG_KEY] = cfg
     ss[WARN_KEY] = list(problems)
     _sync_widgets(cfg)
 
 
 def _reset() -> None:
-    st.session_state.pop(WEIGHTS_KEY, None)
+    _forget_weights()
     st.session_state[CFG_KEY] = C.DEFAULT
     st.session_state[WARN_KEY] = []
     _sync_widgets(C.DEFAULT)
@@ -552,8 +553,22 @@ def _adopt(sizes: dict) -> None:
     _sync_widgets(new)
 
 
+def _forget_weights() -> None:
+    """Drop the uploaded weights, and the file from the uploader: a file still in the widget
+    would be read again on the next run and bring them back. A file uploader's value cannot be
+    set, so the next run draws a new widget (a new key) that holds nothing."""
+    ss = st.session_state
+    if ss.pop(WEIGHTS_KEY, None) is not None or ss.get(_weights_widget()) is not None:
+        ss[WEIGHTS_NONCE] = ss.get(WEIGHTS_NONCE, 0) + 1
+
+
+def _weights_widget() -> str:
+    n = st.session_state.get(WEIGHTS_NONCE, 0)
+    return W + "weights_file" + (f"_{n}" if n else "")
+
+
 def _drop_weights() -> None:
-    st.session_state.pop(WEIGHTS_KEY, None)
+    _forget_weights()
     st.session_state[CFG_KEY] = replace(st.session_state[CFG_KEY], weights="")
 
 
@@ -562,7 +577,7 @@ def _weights(cfg: C.Config, data_D) -> C.Config:
     of the seeded weights; one that does not says what differs and offers its own sizes."""
     ss = st.session_state
     st.caption(t("wt.help"))
-    file = st.file_uploader(t("wt.file"), type=["npz"], key=W + "weights_file")
+    file = st.file_uploader(t("wt.file"), type=["npz"], key=_weights_widget())
     D = data_D if data_D is not None else cfg.input_size
     if file is not None:
         data = file.getvalue()
