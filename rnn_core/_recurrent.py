@@ -342,3 +342,35 @@ class _RecurrentBase:
     def _prev_states(s0: np.ndarray, s: np.ndarray) -> np.ndarray:
         """What each processing step read: s0 then s_0 .. s_{T-2}, (T, B, H)."""
         return np.concatenate([s0[None], s[:-1]], axis=0)
+
+
+class _SingleStateBase(_RecurrentBase):
+    """A cell whose recurrent state is h alone (RNN, GRU): forward(x, h0) -> (output, h_n) and
+    backward(grad_output, grad_h_n). A subclass implements `_scan(seq, h0, W_ih, W_hh, b_ih,
+    b_hh) -> (h (T, B, H), cache)` and `_scan_backward(dout, dh_n, cache)` -> grads with dh0.
+    """
+
+    _state_names = ("h",)
+
+    def _layer_forward(self, seq, inits, W_ih, W_hh, b_ih, b_hh):
+        h, cache = self._scan(seq, inits[0], W_ih, W_hh, b_ih, b_hh)
+        return h, (h[-1],), cache
+
+    def _layer_backward(self, dout, d_finals, cache):
+        g = self._scan_backward(dout, d_finals[0], cache)
+        return g, (g.dh0,)
+
+    def forward(self, x, h0=None):
+        """Run the cell. Returns (output, h_n) with the shapes in the class docstring."""
+        output, (h_n,) = self._run_forward(x, (h0,))
+        return output, h_n
+
+    __call__ = forward
+
+    def backward(self, grad_output, grad_h_n=None) -> dict[str, np.ndarray]:
+        """Gradients of a loss L given dL/doutput and dL/dh_n (shapes of `forward`'s results).
+
+        Returns a dict keyed like `state_dict()`, plus "input" (the input's shape) and "h0"
+        (h0's shape, also when h0 was not given).
+        """
+        return self._run_backward(grad_output, (grad_h_n,))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._recurrent import _RecurrentBase
+from ._recurrent import _SingleStateBase
 from .functional import sigmoid
 
 
@@ -166,7 +166,7 @@ def gru_backward(dout, dh_n, cache: GRUCache) -> GRULayerGrads:
     r, z, n, hn = cache.r, cache.z, cache.n, cache.hn
     T, B, D = x.shape
     H = h.shape[2]
-    h_prev = _RecurrentBase._prev_states(cache.h0, h)  # (T, B, H): what each step read
+    h_prev = _SingleStateBase._prev_states(cache.h0, h)  # (T, B, H): what each step read
     dh = np.empty((T, B, H), dtype=x.dtype)
     dih = np.empty((T, B, 3 * H), dtype=x.dtype)
     dhh = np.empty((T, B, 3 * H), dtype=x.dtype)
@@ -202,7 +202,7 @@ def gru_step_jacobians(cache: GRUCache, batch: int = 0) -> np.ndarray:
     """
     H = cache.h.shape[2]
     r, z, n, hn = (a[:, batch] for a in (cache.r, cache.z, cache.n, cache.hn))  # each (T, H)
-    h_prev = _RecurrentBase._prev_states(cache.h0, cache.h)[:, batch]  # (T, H)
+    h_prev = _SingleStateBase._prev_states(cache.h0, cache.h)[:, batch]  # (T, H)
     W_hr, W_hz, W_hn = (cache.W_hh[j * H:(j + 1) * H] for j in range(3))  # each (H, H)
     dr = (r * (1 - r))[:, :, None] * W_hr  # (T, H, H)
     dz = (z * (1 - z))[:, :, None] * W_hz
@@ -263,7 +263,7 @@ class GRUGradTrace:
     dhh: np.ndarray
 
 
-class GRU(_RecurrentBase):
+class GRU(_SingleStateBase):
     """A multi-layer GRU with torch.nn.GRU's arguments, names and results.
 
     Shapes (axes in the module docstring):
@@ -280,31 +280,13 @@ class GRU(_RecurrentBase):
     """
 
     _gates = 3
-    _state_names = ("h",)
     mode = "GRU"
 
-    def _layer_forward(self, seq, inits, W_ih, W_hh, b_ih, b_hh):
-        h, cache = gru_forward(seq, inits[0], W_ih, W_hh, b_ih, b_hh)
-        return h, (h[-1],), cache
+    def _scan(self, seq, h0, W_ih, W_hh, b_ih, b_hh):
+        return gru_forward(seq, h0, W_ih, W_hh, b_ih, b_hh)
 
-    def _layer_backward(self, dout, d_finals, cache):
-        g = gru_backward(dout, d_finals[0], cache)
-        return g, (g.dh0,)
-
-    def forward(self, x, h0=None):
-        """Run the GRU. Returns (output, h_n) with the shapes in the class docstring."""
-        output, (h_n,) = self._run_forward(x, (h0,))
-        return output, h_n
-
-    __call__ = forward
-
-    def backward(self, grad_output, grad_h_n=None) -> dict[str, np.ndarray]:
-        """Gradients of a loss L given dL/doutput and dL/dh_n (shapes of `forward`'s results).
-
-        Returns a dict keyed like `state_dict()`, plus "input" and "h0" (also when h0 was not
-        given).
-        """
-        return self._run_backward(grad_output, (grad_h_n,))
+    def _scan_backward(self, dout, dh_n, cache):
+        return gru_backward(dout, dh_n, cache)
 
     def trace(self, layer: int = 0, direction: int = 0) -> GRUTrace:
         """Every term of every step of the last forward, in sequence time order (views)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._recurrent import _RecurrentBase
+from ._recurrent import _SingleStateBase
 from .functional import NONLINEARITIES, rnn_backward, rnn_forward
 
 
@@ -75,7 +75,7 @@ class GradTrace:
     dhh: np.ndarray
 
 
-class RNN(_RecurrentBase):
+class RNN(_SingleStateBase):
     """A multi-layer Elman RNN with torch.nn.RNN's arguments, names and results.
 
     Parameters are created by `init` ("torch": U(-1/sqrt(H), 1/sqrt(H)) for every weight and
@@ -87,7 +87,6 @@ class RNN(_RecurrentBase):
     """
 
     _gates = 1
-    _state_names = ("h",)
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, bidirectional=False, seed=0, dtype=np.float64,
@@ -108,28 +107,11 @@ class RNN(_RecurrentBase):
 
     # -- forward and backward --------------------------------------------------------------
 
-    def _layer_forward(self, seq, inits, W_ih, W_hh, b_ih, b_hh):
-        h, cache = rnn_forward(seq, inits[0], W_ih, W_hh, b_ih, b_hh, self.nonlinearity)
-        return h, (h[-1],), cache
+    def _scan(self, seq, h0, W_ih, W_hh, b_ih, b_hh):
+        return rnn_forward(seq, h0, W_ih, W_hh, b_ih, b_hh, self.nonlinearity)
 
-    def _layer_backward(self, dout, d_finals, cache):
-        g = rnn_backward(dout, d_finals[0], cache)
-        return g, (g.dh0,)
-
-    def forward(self, x, h0=None):
-        """Run the RNN. Returns (output, h_n) with the shapes in the module docstring."""
-        output, (h_n,) = self._run_forward(x, (h0,))
-        return output, h_n
-
-    __call__ = forward
-
-    def backward(self, grad_output, grad_h_n=None) -> dict[str, np.ndarray]:
-        """Gradients of a loss L given dL/doutput and dL/dh_n (shapes of `forward`'s results).
-
-        Returns a dict keyed like `state_dict()`, plus "input" (the input's shape) and "h0"
-        (h0's shape, also when h0 was not given).
-        """
-        return self._run_backward(grad_output, (grad_h_n,))
+    def _scan_backward(self, dout, dh_n, cache):
+        return rnn_backward(dout, dh_n, cache)
 
     # -- what the views draw ----------------------------------------------------------------
 
