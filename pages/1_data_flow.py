@@ -65,9 +65,11 @@ def step_views() -> None:
     top = run.output[i, 0]  # the top layer's state(s) at step t, both directions
     st.plotly_chart(dataflow.dataflow_figure(
         [("W_ho", run.head["weight"]), ("h_t" if K == 1 else "[h_t; g_t]", top),
-         ("b_ho", run.head["bias"]), ("o_t", run.logits[i, 0]), ("softmax(o_t)", run.probs[i, 0])],
+         ("b_ho", run.head["bias"]), ("o_t", run.logits[i, 0]),
+         ("softmax(o_t)", run.probs[i, 0], dataflow.PROBABILITY)],
         operators=["·", "+", "=", "softmax →"], title=ui.t("df.output_title"),
-        reduced_note=ui.t("fig.reduced"), **labels), key="df_output")
+        reduced_note=ui.t("fig.reduced"), prob_label=ui.t("fig.probability"), **labels),
+        key="df_output")
     st.caption(ui.t("df.output_caption") if L == 1 else ui.t("df.output_caption_top"))
 
     # -- the numbers plugged in -------------------------------------------------------------------

@@ -312,7 +312,7 @@ def test_preset_loads_the_articles_example_and_draws_w_ih_256_by_100():
     fig = chart(at, "df_input")
     assert heatmap_z(trace(fig, "W_ih")).shape == (256, 100)
     titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert "W_ih [256, 100]" in titles
+    assert "W<sub>ih</sub> [256, 100]" in titles
     np.testing.assert_array_equal(heatmap_z(trace(fig, "W_ih")),
                                   compute_run(cfg).params["weight_ih_l0"])
     assert heatmap_z(trace(chart(at, "df_output"), "W_ho")).shape == (10, 256)

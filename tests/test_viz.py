@@ -128,7 +128,7 @@ def test_tensor_heatmap_shows_the_matrix_with_its_torch_shape():
     fig = viz.tensor_heatmap(w, "W_ih")
     hm = fig.data[0]
     assert isinstance(hm, go.Heatmap)
-    assert fig.layout.title.text == "W_ih [256, 100]"
+    assert fig.layout.title.text == "W<sub>ih</sub> [256, 100]"  # subscripts drawn
     np.testing.assert_array_equal(hm.z, w)
     np.testing.assert_array_equal(hm.y, np.arange(256))
     np.testing.assert_array_equal(hm.x, np.arange(100))
@@ -144,7 +144,7 @@ def test_tensor_heatmap_draws_a_vector_as_one_column():
     hm = fig.data[0]
     assert hm.z.shape == (6, 1)
     np.testing.assert_array_equal(hm.z[:, 0], b)
-    assert fig.layout.title.text == "b_ih [6]"
+    assert fig.layout.title.text == "b<sub>ih</sub> [6]"
     assert (hm.zmin, hm.zmax) == (-3.0, 3.0)
 
 
@@ -166,7 +166,7 @@ def test_tensor_heatmap_reduces_a_huge_matrix_keeping_exact_cells():
     np.testing.assert_array_equal(hm.z, w[np.ix_(hm.y, hm.x)])
     assert hm.y[-1] == 599 and hm.x[-1] == 499  # axes keep the original indices
     assert any(t.startswith("为显示而缩减") and "[600, 500]" in t for t in texts(fig))
-    assert fig.layout.title.text == "W_hh [600, 500]"
+    assert fig.layout.title.text == "W<sub>hh</sub> [600, 500]"
 
 
 def test_tensor_heatmap_rejects_3d():
@@ -190,7 +190,38 @@ def test_dataflow_figure_one_heatmap_per_panel_on_one_shared_scale():
     ca = fig.layout.coloraxis
     assert ca.cmin == -ca.cmax == pytest.approx(-zm)
     assert scale(ca.colorscale) == DIVERGING
-    assert {"W_ih [4, 3]", "x_t [3]", "W_ih x_t [4]", "W_hh [4, 4]"} <= set(texts(fig))
+    assert {"W<sub>ih</sub> [4, 3]", "x<sub>t</sub> [3]", "W<sub>ih</sub> x<sub>t</sub> [4]",
+            "W<sub>hh</sub> [4, 4]"} <= set(texts(fig))
+
+
+@pytest.mark.parametrize("plain, drawn", [
+    ("W_hh · h_{t-1}", "W<sub>hh</sub> · h<sub>t-1</sub>"),
+    ("softmax(o_t)", "softmax(o<sub>t</sub>)"), ("σ(W_hh)", "σ(W<sub>hh</sub>)"),
+    ("Loss: cross-entropy", "Loss: cross-entropy"), ("隐藏状态 h_t", "隐藏状态 h<sub>t</sub>"),
+    ("s_(j-1)", "s_(j-1)")])
+def test_titles_draw_the_articles_subscripts(plain, drawn):
+    assert theme.math_text(plain) == drawn
+    assert viz.tensor_heatmap(rand(2, 2), "W").layout.title.text == "W [2, 2]"
+
+
+def test_dataflow_probabilities_get_a_scale_of_their_own():
+    """A softmax drawn on the shared zero-centred scale would be one saturated colour; on its
+    own 0..1 scale its largest entry stands out, and the other panels keep their range."""
+    o = rand(5, seed=7)
+    p = np.exp(o) / np.exp(o).sum()
+    fig = viz.dataflow_figure([("o_t", o), ("softmax(o_t)", p, "probability")], ["softmax →"],
+                              prob_label="概率")
+    assert [tr.coloraxis for tr in fig.data] == ["coloraxis", "coloraxis2"]
+    np.testing.assert_array_equal(fig.data[1].z, p[:, None])
+    assert fig.layout.coloraxis.cmax == pytest.approx(float(np.abs(o).max()))  # p not in it
+    ca2 = fig.layout.coloraxis2
+    assert (ca2.cmin, ca2.cmax) == (0.0, 1.0) and scale(ca2.colorscale) == SEQUENTIAL
+    assert ca2.colorbar.title.text == "概率"
+    assert ca2.colorbar.x > fig.layout.coloraxis.colorbar.x  # side by side, not on top
+    only = viz.dataflow_figure([("p", p, "probability")])
+    assert only.layout.coloraxis.colorbar.x is None  # no shared bar without shared panels
+    with pytest.raises(ValueError, match="kind"):
+        viz.dataflow_figure([("p", p, "percent")])
 
 
 def test_dataflow_figure_orders_panels_left_to_right_with_operators_between():
@@ -499,7 +530,7 @@ def test_the_same_signed_quantity_gets_the_same_colours_everywhere():
 
 
 def test_viz_imports_only_numpy_and_plotly():
-    allowed = {"numpy", "plotly", "math", "os", "__future__"}  # os: RNNX_VALIDATE_FIGURES
+    allowed = {"numpy", "plotly", "math", "os", "re", "__future__"}  # os, re: stdlib
     for path in sorted((ROOT / "viz").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):

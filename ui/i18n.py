@@ -193,6 +193,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.row": ("row", "行"),
     "fig.col": ("column", "列"),
     "fig.value": ("value", "数值"),
+    "fig.probability": ("probability", "概率"),
     "fig.unit_short": ("unit", "单元"),
     # -- step control --------------------------------------------------------------------------
     "step.label": ("Time step t (1 to {T})", "时间步 t（1 到 {T}）"),
@@ -210,9 +211,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                  "与 $o_t = W_{ho} h_t + b_{ho}$ 中的每个张量，并按文章的写法标注形状 `[行, 列]`。"
                  "红色为正，蓝色为负；鼠标悬停可查看精确数值。"),
     "df.step": ("Time step t (1 to {T})", "时间步 t（1 到 {T}）"),
-    "df.step_help": ("x_t is row t of the input sequence; h_{t-1} is the state the step before "
-                     "left (h_0 for t = 1).",
-                     "x_t 是输入序列的第 t 行；h_{t-1} 是上一步留下的状态（t = 1 时为 h_0）。"),
+    "df.step_help": ("$x_t$ is row t of the input sequence; $h_{t-1}$ is the state the step "
+                     "before left ($h_0$ for t = 1).",
+                     "$x_t$ 是输入序列的第 t 行；$h_{t-1}$ 是上一步留下的状态（t = 1 时为 $h_0$）。"),
     "df.layer": ("Layer", "层"),
     "df.direction": ("Direction", "方向"),
     "df.forward": ("forward", "正向"),
@@ -223,10 +224,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "df.input_term": ("Input term: W_ih · x_t", "输入项：W_ih · x_t"),
     "df.recurrent_term": ("Recurrent term: W_hh · h_{t-1}", "循环项：W_hh · h_{t-1}"),
     "df.products_caption": (
-        "W_ih maps the input from D to H dimensions; W_hh maps the previous state from H to H. "
-        "Both matrices are the same at every step: only x_t and h_{t-1} change.",
-        "W_ih 把输入从 D 维映射到 H 维；W_hh 把上一步的状态从 H 维映射到 H 维。"
-        "两个矩阵在每一步都相同：变化的只有 x_t 和 h_{t-1}。"),
+        "$W_{ih}$ maps the input from D to H dimensions; $W_{hh}$ maps the previous state from "
+        "H to H. Both matrices are the same at every step: only $x_t$ and $h_{t-1}$ change.",
+        "$W_{ih}$ 把输入从 D 维映射到 H 维；$W_{hh}$ 把上一步的状态从 H 维映射到 H 维。"
+        "两个矩阵在每一步都相同：变化的只有 $x_t$ 和 $h_{t-1}$。"),
     "df.sum": ("2. Add the biases, apply the nonlinearity", "2. 加上偏置，经过激活函数"),
     "df.sum_title": ("a_t = W_ih x_t + W_hh h_{{t-1}} + b_ih + b_hh,  h_t = {f}(a_t)",
                      "a_t = W_ih x_t + W_hh h_{{t-1}} + b_ih + b_hh，h_t = {f}(a_t)"),
@@ -275,9 +276,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "change. Step with ◀ ▶ or the slider, or press Play.",
                   "每一步都使用同一组权重；变化的只有输入和状态。用 ◀ ▶ 或滑块逐步前进，或按“播放”。"),
     "rec.chain": ("The unrolled RNN", "展开的 RNN"),
-    "rec.chain_caption": ("Each h_t is computed from x_t and h_{t-1}; the lit node is the current "
-                          "step.",
-                          "每个 h_t 由 x_t 和 h_{t-1} 计算得到；高亮的节点是当前步。"),
+    "rec.chain_caption": ("Each $h_t$ is computed from $x_t$ and $h_{t-1}$; the lit node is the "
+                          "current step.",
+                          "每个 $h_t$ 由 $x_t$ 和 $h_{t-1}$ 计算得到；高亮的节点是当前步。"),
     "rec.terms": ("What each term contributes", "每一项的贡献"),
     "rec.terms_title": ("Terms of a_t at step {t}, per hidden unit", "第 {t} 步 a_t 的各项（按隐藏单元）"),
     "rec.terms_subset": ("Showing the {n} of {H} units with the largest |a_t|.",

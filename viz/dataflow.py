@@ -112,13 +112,20 @@ def tensor_heatmap(arr, name: str, title: str | None = None, zmax: float | None 
     return theme.figure([heatmap], layout)
 
 
+PROBABILITY = "probability"  # the panel kind drawn on its own 0..1 scale
+
+
 def dataflow_figure(panels, operators=None, title: str | None = None,
                     height: int | None = None, *, reduced_note: str = "reduced for display",
                     row_label: str = "row", col_label: str = "col", value_label: str = "value",
-                    zmax: float | None = None, max_cells: int = MAX_CELLS) -> go.Figure:
+                    zmax: float | None = None, max_cells: int = MAX_CELLS,
+                    prob_label: str = "p") -> go.Figure:
     """Several tensors side by side, left to right, on one shared zero-centred colour scale.
 
-    panels: list of (label, array), array (n,) or (rows, cols). Each panel is titled
+    panels: list of (label, array), array (n,) or (rows, cols), or (label, array,
+      "probability") for a panel of probabilities, drawn on a scale of its own from 0 to 1
+      (layout.coloraxis2, sequential, its colour bar titled `prob_label`): on the shared
+      scale a softmax's values would all be the same saturated red. Each panel is titled
       f"{label} {shape}", e.g. "W_ih [256, 100]" (titles that would overprint are staggered
       over two rows, and broken as "label<br>[shape]" if still too wide); its width follows
       its column count (a vector is 1 column wide, a matrix at most 8), and its cells have
@@ -128,7 +135,8 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
       "tanh", "→"); "" leaves a gap empty.
     zmax: half-width of the shared colour range (default max |value| over all panels).
     Matrices above max_cells cells are thinned and a note at the bottom lists them.
-    Traces: one go.Heatmap per panel, in order, on axes x{i}/y{i}, all on layout.coloraxis.
+    Traces: one go.Heatmap per panel, in order, on axes x{i}/y{i}, on layout.coloraxis
+    (probability panels on layout.coloraxis2).
     """
     panels = list(panels)
     if not panels:
@@ -143,14 +151,21 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
         operators = [""] * (n - 1)
 
     items = []  # (label, original, 2-D view, is_vector)
+    probability = []  # whether each panel is drawn on the 0..1 scale
     for i, pair in enumerate(panels):
+        kind = pair[2] if isinstance(pair, (tuple, list)) and len(pair) == 3 else None
+        if kind not in (None, PROBABILITY):
+            raise ValueError(f"panels[{i}]: expected the kind 'probability' or none, got "
+                             f"{kind!r}")
         try:
-            label, arr = pair
+            label, arr = pair[:2] if kind else pair
         except (TypeError, ValueError):
             raise ValueError(f"panels[{i}]: expected a (label, array) pair, got {pair!r}") from None
         a, m, is_vec = _as_matrix(str(label), arr)
         items.append((str(label), a, m, is_vec))
-    zm = theme.symmetric_zmax(*(it[1] for it in items), zmax=zmax)
+        probability.append(kind == PROBABILITY)
+    zm = theme.symmetric_zmax(*(it[1] for it, p in zip(items, probability, strict=True)
+                                if not p), zmax=zmax)
 
     max_rows = max(m.shape[0] for _, _, m, _ in items)
     if height is None:
@@ -185,7 +200,8 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
             shown = (len(rows),) if is_vec else z.shape
             notes.append(f"{label} {theme.shape_text(a)} → {theme.shape_text(shown)}")
         traces.append(dict(
-            type="heatmap", z=z, x=cols, y=rows, coloraxis="coloraxis", name=label,
+            type="heatmap", z=z, x=cols, y=rows, name=label,
+            coloraxis="coloraxis2" if probability[i] else "coloraxis",
             xaxis=f"x{k}", yaxis=f"y{k}",
             hovertemplate=_hover(is_vec, row_label, col_label, value_label, label),
             **_gaps(n_rows, n_cols)))
@@ -200,22 +216,23 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
                                  range=[mid + span / 2, mid - span / 2], showticklabels=False,
                                  showgrid=False, zeroline=False, fixedrange=True)
         shapes.append(_border(n_rows, n_cols, f"x{k}", f"y{k}"))
-        titles.append(f"{label} {theme.shape_text(a)}")
+        titles.append(f"{theme.math_text(label)} {theme.shape_text(a)}")
 
     # Panel titles above the panels: on one row if they fit, else staggered over two rows,
     # and a title too wide even then breaks before its shape ("label<br>[shape]").
     room = [((x1 - x0) + (gaps[i - 1] / 2 if i else 0) + (gaps[i] / 2 if i < n - 1 else 0))
             * _NOMINAL_PLOT_PX for i, (x0, x1) in enumerate(domains)]
 
-    def px(text):
-        return max(len(part) for part in text.split("<br>")) * _TITLE_CHAR_PX
+    def px(text):  # the visible characters: tags take no room
+        shown = text.replace("<sub>", "").replace("</sub>", "")
+        return max(len(part) for part in shown.split("<br>")) * _TITLE_CHAR_PX
 
     stagger = any(px(t) > r for t, r in zip(titles, room, strict=True))
     if stagger:
         for i, (label, a, _, _) in enumerate(items):
             wide = room[i] + (room[i - 1] if i else 0) + (room[i + 1] if i < n - 1 else 0)
             if px(titles[i]) > wide:
-                titles[i] = f"{label}<br>{theme.shape_text(a)}"
+                titles[i] = f"{theme.math_text(label)}<br>{theme.shape_text(a)}"
     two_lines = any("<br>" in t for t in titles)
     annotations = [
         dict(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
@@ -236,12 +253,20 @@ def dataflow_figure(panels, operators=None, title: str | None = None,
     layout = theme.house_layout(title, height, legend=False)
     top = layout["margin"]["t"] + 26 + ((38 if two_lines else 22) if stagger else 0) + (
         16 if two_lines else 0)
-    layout.update(
-        axes, shapes=shapes, annotations=annotations,
-        coloraxis=dict(colorscale=DIVERGING, cmin=-zm, cmax=zm,
-                       colorbar=dict(title=dict(text=value_label), thickness=14, len=0.9,
-                                     x=right + 0.01, xanchor="left", xpad=8)),
-        margin=dict(t=top, r=80, l=24, b=40 if notes else 24))
+    shared = not all(probability)
+    bars = {}
+    if shared:
+        bars["coloraxis"] = dict(colorscale=DIVERGING, cmin=-zm, cmax=zm,
+                                 colorbar=dict(title=dict(text=value_label), thickness=14,
+                                               len=0.9, x=right + 0.01, xanchor="left", xpad=8))
+    if any(probability):
+        bars["coloraxis2"] = dict(colorscale=SEQUENTIAL, cmin=0.0, cmax=1.0,
+                                  colorbar=dict(title=dict(text=prob_label), thickness=14,
+                                                len=0.9, x=right + (0.09 if shared else 0.01),
+                                                xanchor="left", xpad=8, tickformat=".1f"))
+    layout.update(axes, shapes=shapes, annotations=annotations, **bars,
+                  margin=dict(t=top, r=80 + (70 if shared and any(probability) else 0), l=24,
+                              b=40 if notes else 24))
     return theme.figure(traces, layout)
 
 

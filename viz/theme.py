@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -130,6 +131,16 @@ def figure(data: list, layout: dict) -> go.Figure:
                      _validate=VALIDATE)
 
 
+_SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
+_SUB_PLAIN = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω])_([A-Za-z0-9]+)")  # W_ih -> W<sub>ih</sub>
+
+
+def math_text(text: str) -> str:
+    """The articles' plain notation as plotly draws subscripts: "W_hh · h_{t-1}" becomes
+    "W<sub>hh</sub> · h<sub>t-1</sub>" (titles only; hover and axis text stay plain)."""
+    return _SUB_PLAIN.sub(r"<sub>\1</sub>", _SUB_BRACED.sub(r"<sub>\1</sub>", text))
+
+
 def house_layout(title: str | None = None, height: int | None = None, *,
                  legend: bool = False) -> dict:
     """The house layout as a plain dict, to pass to go.Figure(data=..., layout=...) in the one
@@ -147,7 +158,7 @@ def house_layout(title: str | None = None, height: int | None = None, *,
                     bgcolor="rgba(255,255,255,0)"),
     )
     if title:
-        layout["title"] = dict(text=title, x=0.0, xref="paper", xanchor="left", y=1.0,
+        layout["title"] = dict(text=math_text(title), x=0.0, xref="paper", xanchor="left", y=1.0,
                                yref="container", yanchor="top", pad=dict(t=10),
                                font=dict(size=TITLE_SIZE))
     if height is not None:
