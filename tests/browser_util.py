@@ -72,6 +72,8 @@ class Server:
 def start_server(timeout: float = 60.0) -> Server:
     """Start the app on a free port and wait until /_stcore/health answers "ok"."""
     port = free_port()
+    # the app as it ships: figures unchecked (viz/theme.py, VALIDATE), whatever the tests set
+    env = {k: v for k, v in os.environ.items() if k != "RNNX_VALIDATE_FIGURES"}
     fd, log_name = tempfile.mkstemp(prefix="rnnx_streamlit_", suffix=".log")
     log = Path(log_name)
     with os.fdopen(fd, "wb") as out:
@@ -79,7 +81,7 @@ def start_server(timeout: float = 60.0) -> Server:
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)  # its own process group, so stop() ends its children too
     server = Server(f"http://127.0.0.1:{port}", proc, log)
     deadline = time.monotonic() + timeout

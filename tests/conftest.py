@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
-# Figures are checked against plotly's schema in the tests, also in the servers the browser
-# tests start (the app skips the checks for speed: viz/theme.py, VALIDATE).
+# Figures are checked against plotly's schema in the tests (the app skips the checks for
+# speed: viz/theme.py, VALIDATE); the servers the browser tests start run the app as it ships.
 os.environ["RNNX_VALIDATE_FIGURES"] = "1"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

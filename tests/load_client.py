@@ -266,6 +266,7 @@ class Server:
                                           delete=False)
         self.log_path = log.name
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop("RNNX_VALIDATE_FIGURES", None)  # the app as it ships (viz/theme.py, VALIDATE)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",

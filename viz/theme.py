@@ -19,6 +19,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.utils import convert_to_base64  # what go.Figure.to_dict applies
 
 # Blue (negative), white (zero), red (positive): ColorBrewer RdBu reversed, 11 classes.
 DIVERGING = [
@@ -106,10 +107,10 @@ def _house_template() -> dict:
 HOUSE_TEMPLATE = _house_template()
 
 # plotly checks every property of a new figure against its schema: about two thirds of a
-# page's rerun (a step change on Recurrence: ~100 ms with the checks, ~45 ms without). The
-# builders' figures are checked where they are written, by the tests (tests/conftest.py sets
-# RNNX_VALIDATE_FIGURES=1, so a misspelt property fails there); the app skips the checks.
-# tests/test_viz.py asserts that both give the same JSON.
+# page's rerun (a step change on Recurrence: ~100 ms with the checks, ~45 ms without, less
+# again with PlainFigure). The builders' figures are checked where they are written, by the
+# tests (tests/conftest.py sets RNNX_VALIDATE_FIGURES=1, so a misspelt property fails there);
+# the app skips the checks. tests/test_figure_checks.py asserts both give the same JSON.
 VALIDATE = os.environ.get("RNNX_VALIDATE_FIGURES") == "1"
 
 
@@ -125,10 +126,47 @@ def _pruned(d: dict) -> dict:
     return out
 
 
+def _tree_copy(obj):
+    """A copy of the dicts and lists (tuples kept as tuples) around the leaves, which are
+    shared: convert_to_base64 replaces arrays in their containers, not the arrays."""
+    if isinstance(obj, dict):
+        return {k: _tree_copy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_tree_copy(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_tree_copy(v) for v in obj)
+    return obj
+
+
+class PlainFigure(go.Figure):
+    """A figure that is its plain trace and layout dicts, for the app: Streamlit asks a plotly
+    figure only for `to_dict()` (st.plotly_chart), and building plotly's objects, only for
+    that dict to be deep-copied back out of them, was most of what remained of a page's rerun
+    once the checks were off. It has none of go.Figure's attributes (fig.data, fig.layout):
+    the tests, which read those, get real figures (`VALIDATE`); tests/test_figure_checks.py
+    asserts that every page sends the same JSON both ways. The dicts are not copied, so
+    nothing may change them after the figure is made (builders make fresh ones per call)."""
+
+    def __init__(self, data: list, layout: dict):  # go.Figure.__init__ skipped on purpose
+        self._plain = {"data": data, "layout": layout}
+
+    def to_dict(self) -> dict:
+        """What go.Figure.to_dict gives: the dicts with arrays as plotly's base64 specs (the
+        dicts and lists are copied for that, the arrays are only read)."""
+        out = _tree_copy(self._plain)
+        convert_to_base64(out)
+        return out
+
+    def __repr__(self) -> str:
+        return f"PlainFigure({len(self._plain['data'])} traces)"
+
+
 def figure(data: list, layout: dict) -> go.Figure:
-    """The one call that builds a figure from plain trace and layout dicts (`VALIDATE`)."""
-    return go.Figure(data=data, layout=layout if VALIDATE else _pruned(layout),
-                     _validate=VALIDATE)
+    """The one call that builds a figure from plain trace and layout dicts: a checked
+    go.Figure in the tests, a PlainFigure in the app (`VALIDATE`)."""
+    if VALIDATE:
+        return go.Figure(data=data, layout=layout)
+    return PlainFigure(data, _pruned(layout))
 
 
 _SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
