@@ -59,8 +59,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "N 对 N、N 对 1、1 对 N、N 对 M、双向和堆叠 RNN。"),
     "view.encoder_decoder": ("The context vector an encoder hands its decoder, and attention.",
                              "编码器交给解码器的上下文向量，以及注意力机制。"),
-    "view.training": ("Train small RNNs live and watch them learn.",
-                      "在线训练小型 RNN，观察它们如何学习。"),
+    "view.training": ("Train small RNNs, LSTMs and GRUs live and watch them learn: a noisy sine, "
+                      "a symbol to remember, text to imitate, a sequence to copy or reverse.",
+                      "现场训练小型 RNN、LSTM 和 GRU，看它们如何学习：带噪正弦波、要记住的符号、"
+                      "要模仿的文本、要复制或倒序的序列。"),
     # -- sidebar ---------------------------------------------------------------------------------
     "side.language": ("Language", "语言"),
     "side.model": ("Model", "模型"),
