@@ -102,6 +102,21 @@ class Task:
         return z
 
 
+class _Classification(Task):
+    """A task whose targets are class indices: cross-entropy averaged over every prediction,
+    scored by accuracy."""
+
+    score_name = "accuracy"
+
+    def loss(self, logits, target):
+        self._check_logits(logits, np.shape(target))
+        return losses.cross_entropy(logits, target, reduction="mean")
+
+    def score(self, logits, target):
+        z = self._check_logits(logits, np.shape(target))
+        return float(np.mean(np.argmax(z, axis=-1) == np.asarray(target)))
+
+
 class NoisySine(Task):
     """Next value of a noisy sine (N-to-N regression). Frequencies are drawn uniformly from
     [freq_lo, freq_hi] cycles per step, phases from [0, 2 pi); amplitude 1."""
@@ -147,13 +162,12 @@ class NoisySine(Task):
         return 1.0 - resid / total if total > 0 else 0.0  # R^2
 
 
-class MemoryLag(Task):
+class MemoryLag(_Classification):
     """Sequence classification with a memory lag (N-to-1): label = the symbol `lag` steps
     before the end, of `n_symbols` classes; length lag + 1 + pad."""
 
     name = "memory"
     readout = "last"
-    score_name = "accuracy"
 
     def __init__(self, lag: int = 10, n_symbols: int = 4, pad: int = 0):
         self.lag = _int("lag", lag, 0, 200)
@@ -170,21 +184,13 @@ class MemoryLag(Task):
         x[np.arange(T)[:, None], np.arange(B)[None, :], symbols] = 1.0
         return x, symbols[T - 1 - self.lag].astype(np.int64)  # the label (B,)
 
-    def loss(self, logits, target):
-        self._check_logits(logits, np.shape(target))
-        return losses.cross_entropy(logits, target, reduction="mean")
-
-    def score(self, logits, target):
-        z = self._check_logits(logits, np.shape(target))
-        return float(np.mean(np.argmax(z, axis=-1) == np.asarray(target)))
 
 
-class CharText(Task):
+class CharText(_Classification):
     """A character language model on `text` (N-to-N classification over the vocabulary)."""
 
     name = "chars"
     readout = "every"
-    score_name = "accuracy"
 
     def __init__(self, text: str, seq_len: int = 25):
         if not isinstance(text, str):
@@ -227,22 +233,14 @@ class CharText(Task):
         ids = self.ids[pos]  # (T+1, B)
         return self.one_hot(ids[:-1]), ids[1:]  # (T, B, V), (T, B)
 
-    def loss(self, logits, target):
-        self._check_logits(logits, np.shape(target))
-        return losses.cross_entropy(logits, target, reduction="mean")
-
-    def score(self, logits, target):
-        z = self._check_logits(logits, np.shape(target))
-        return float(np.mean(np.argmax(z, axis=-1) == np.asarray(target)))
 
 
-class CopyReverse(Task):
+class CopyReverse(_Classification):
     """Copy or reverse a sequence of `length` random symbols out of `n_symbols` (N-to-M with an
     encoder-decoder, M = N)."""
 
     name = "seq2seq"
     readout = "seq2seq"
-    score_name = "accuracy"
 
     def __init__(self, mode: str = "reverse", length: int = 8, n_symbols: int = 8):
         if mode not in SEQ2SEQ_MODES:
@@ -270,13 +268,6 @@ class CopyReverse(Task):
         out[1:] = self.one_hot(target[:-1])
         return out
 
-    def loss(self, logits, target):
-        self._check_logits(logits, np.shape(target))
-        return losses.cross_entropy(logits, target, reduction="mean")
-
-    def score(self, logits, target):
-        z = self._check_logits(logits, np.shape(target))
-        return float(np.mean(np.argmax(z, axis=-1) == np.asarray(target)))
 
 
 def make(name: str, **options) -> Task:
