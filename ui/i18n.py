@@ -358,7 +358,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gr.measure_max_singular_value": ("largest singular value σ_max(W_hh)",
                                       "最大奇异值 σ_max(W_hh)"),
     "gr.whh_source": ("The vanilla RNN's W_hh", "普通 RNN 的 W_hh"),
-    "gr.whh_uploaded": ("as uploaded (trained)", "按上传的（训练好的）"),
+    "gr.whh_uploaded": ("as uploaded (trained)", "按上传的原样（训练好的）"),
     "gr.whh_rescaled": ("uploaded, rescaled to the target below", "上传的，缩放到下面的目标值"),
     "gr.whh_uploaded_help": ("Measured on the uploaded W_hh (layer 0), not rescaled.",
                              "在上传的 W_hh（第 0 层）上测得，未缩放。"),

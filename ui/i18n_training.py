@@ -45,11 +45,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.s2s_length": ("Symbols per sequence N (2 to {hi})", "每条序列的符号数 N（2 到 {hi}）"),
     "tr.s2s_caption": (
         "Each sequence is {n} symbols drawn from {value} (A, B, C, …). Encoder and decoder use "
-        "the cell chosen above; the context c is the decoder's initial state and enters its "
-        "every step beside the previous symbol. While training, the decoder reads the correct "
+        "the cell chosen above; the context c is the decoder's initial state (with attention: "
+        "h_N, and c_t changes at every step) and enters its every step beside the previous symbol. While training, the decoder reads the correct "
         "previous symbol (teacher forcing); below it reads its own, as it would in use.",
         "每条序列由 {n} 个符号组成，符号取自 {value} 个（A、B、C……）。编码器和解码器都用上面选的"
-        "单元；上下文 c 既是解码器的初始状态，也和上一个符号一起进入解码器的每一步。训练时解码器"
+        "单元；上下文 c 既是解码器的初始状态（用注意力时初始状态是 h_N，c_t 每一步都变），也和上一个符号一起进入解码器的每一步。训练时解码器"
         "读入正确的上一个符号（teacher forcing）；下面的结果里它读入自己写出的符号，和实际使用时"
         "一样。"),
     "tr.cell": ("Cell", "单元"),
@@ -224,23 +224,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.s2s_position_title": ("Accuracy at each output position", "每个输出位置的正确率"),
     "tr.s2s_position_axis": ("output position j", "输出位置 j"),
     "tr.s2s_result_caption_copy": (
-        "Held-out sequences, decoded by the network alone (^ marks a wrong symbol). Copying "
+        "Fresh random sequences (short ones were likely also seen in training), decoded by the network alone (^ marks a wrong symbol). Copying "
         "through c = h_N is hardest at the first positions: the first of the {n} symbols was "
         "read longest ago, and the encoder's last state has to carry it through all the "
         "others. Attention reads it straight from h_1.",
-        "未参与训练的序列，由网络自己解码（^ 标出写错的符号）。通过 c = h_N 复制时，前面几个位置"
+        "新随机生成的序列（较短的序列训练中多半也出现过），由网络自己解码（^ 标出写错的符号）。通过 c = h_N 复制时，前面几个位置"
         "最难：{n} 个符号中的第一个是最早读入的，编码器的最后状态要带着它经过其余所有符号。注意力"
         "则直接从 h_1 读取它。"),
     "tr.s2s_result_caption_reverse": (
-        "Held-out sequences, decoded by the network alone (^ marks a wrong symbol). Reversing "
+        "Fresh random sequences (short ones were likely also seen in training), decoded by the network alone (^ marks a wrong symbol). Reversing "
         "through c = h_N starts easy, since the first symbol to write is the last one read, and "
         "grows harder along the {n} positions, as the symbols read longest ago come due. "
         "Attention reads each one from its own encoder state.",
-        "未参与训练的序列，由网络自己解码（^ 标出写错的符号）。通过 c = h_N 倒序时，开头容易："
+        "新随机生成的序列（较短的序列训练中多半也出现过），由网络自己解码（^ 标出写错的符号）。通过 c = h_N 倒序时，开头容易："
         "要写的第一个符号正是最后读入的；沿着 {n} 个位置越往后越难，因为轮到的是越早读入的符号。"
         "注意力则从每个符号自己的编码器状态中读取它。"),
-    "tr.s2s_attention_title": ("Attention weights α after {step} steps, one held-out sequence",
-                               "训练 {step} 步后的注意力权重 α（一条未参与训练的序列）"),
+    "tr.s2s_attention_title": ("Attention weights α after {step} steps, one fresh sequence",
+                               "训练 {step} 步后的注意力权重 α（一条新随机序列）"),
     "tr.s2s_attention_x": ("encoder step i: symbol read", "编码器第 i 步：读入的符号"),
     "tr.s2s_attention_y": ("decoder step j: symbol written", "解码器第 j 步：写出的符号"),
     "tr.s2s_attention_caption": (
