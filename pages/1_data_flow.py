@@ -104,7 +104,7 @@ def step_views() -> None:
                 columns=[ui.t("df.col_product"), ui.t("df.col_value")]),
                 hide_index=True, width="stretch")
     st.caption(ui.t("df.plugged_caption"))
-    ui.finish(cfg, share=False)  # keep the link's step and unit current
+    ui.finish(cfg)  # the URL and the sidebar's link follow the step and unit
 
 
 step_views()
@@ -126,4 +126,4 @@ with c1:
 with c2:
     st.code(torch_code(cfg, run.T, run.D), language="python")
     st.caption(ui.t("df.torch_caption"))
-ui.finish(cfg)
+ui.finish(cfg, share=False)  # the fragment drew the link

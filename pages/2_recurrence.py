@@ -115,7 +115,7 @@ def step_views() -> None:
                                       y_title=ui.t("rec.distance_axis"), log_y=True,
                                       x_labels=labels), key="rec_dist")
         st.caption(ui.t("rec.distance_caption", eps=1e-3, rho=run.radius_after))
-    ui.finish(cfg, share=False)  # keep the link's step current while stepping or playing
+    ui.finish(cfg)  # the URL and the sidebar's link follow the step, also while playing
 
 
 step_views()
@@ -123,4 +123,4 @@ st.download_button(ui.t("ex.download_states"),
                    lambda: hidden_states_csv(run).encode("utf-8-sig"),  # utf-8-sig: Excel
                    file_name="hidden_states.csv", mime="text/csv",
                    help=ui.t("ex.download_states_help"))
-ui.finish(cfg)
+ui.finish(cfg, share=False)  # the fragment drew the link

@@ -176,6 +176,20 @@ def set_number(page, label: str, value: str) -> None:
     wait_idle(page)
 
 
+def wait_share_link(page, name: str, value: str) -> None:
+    """Wait until the sidebar's "Share this view" link carries name=value (its code block is
+    in the page whether or not the expander is open)."""
+    page.wait_for_function(
+        """([name, value]) => {
+            const code = document.querySelector('[data-testid="stSidebar"] [data-testid="stCode"]');
+            if (!code) return false;
+            const query = code.textContent.trim().split('?')[1] || '';
+            return new URLSearchParams(query).get(name) === value;
+        }""", arg=[name, value])
+    links = page.locator(f'{SIDEBAR} [data-testid="stCode"]')
+    assert links.count() == 1, f"expected one share link in the sidebar, found {links.count()}"
+
+
 def screenshot(page, name: str) -> Path | None:
     """A full-page screenshot. Streamlit scrolls inside its own containers, so the window is
     made as tall as their content first. None when RNNX_SHOTS=0."""
@@ -260,6 +274,7 @@ def test_step_next_and_slider_move_the_step_and_the_link(page, base):
     wait_idle(page)
     assert step_value(page) == 2
     wait_query(page, "step", "2")
+    wait_share_link(page, "step", "2")  # the step is a fragment: its rerun redraws the link
 
     page.locator('.st-key-w_recurrence_step input[type="range"]').focus()
     page.keyboard.press("ArrowRight")
@@ -271,6 +286,7 @@ def test_step_next_and_slider_move_the_step_and_the_link(page, base):
     wait_idle(page)
     assert step_value(page) == 2
     wait_query(page, "step", "2")
+    wait_share_link(page, "step", "2")
     wait_charts_drawn(page)
     assert_clean(page)
 
@@ -525,6 +541,7 @@ def test_data_flow_step_reruns_the_step_views_and_updates_the_link(page, base):
     page.keyboard.press("ArrowRight")
     wait_idle(page)
     wait_query(page, "step", "2")
+    wait_share_link(page, "step", "2")
     page.wait_for_function(f"() => JSON.stringify(({x_t})()) !== {json.dumps(json.dumps(before))}")
     wait_charts_drawn(page)
     assert_clean(page)

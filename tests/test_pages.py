@@ -214,7 +214,8 @@ def test_step_slider_moves_the_marker_and_the_url():
     assert step_line_x(chart(at, "rec_dist")) == 12
     assert trace(chart(at, "rec_chain"), "current h")["text"] == ["h<sub>12</sub>"]
     assert at.query_params["step"] == "12"
-    assert any(link.endswith("?step=12") for link in texts(at.sidebar.code))  # share link
+    # the share link, drawn once (by the step fragment, not also by the page)
+    assert texts(at.sidebar.code) == ["/recurrence?step=12"]
     # the terms chart follows the step as well
     lr = compute_run(DEFAULT).layers[0][0]
     assert np.isin(np.asarray(trace(chart(at, "rec_terms"), "h_t")["y"], float),

@@ -300,8 +300,13 @@ def layer_direction(cfg: C.Config, columns=None) -> tuple[int, int]:
 
 
 def finish(cfg: C.Config, share: bool = True) -> None:
-    """Write the URL and the share link once the page has set its own controls. Inside a
-    fragment pass share=False: a fragment may not draw into the sidebar."""
+    """Write the URL and the share link once the page has set its own controls.
+
+    A page whose step controls live in a fragment calls finish(cfg) at the end of the fragment
+    and finish(cfg, share=False) after it: the fragment then redraws the sidebar's link on its
+    own reruns (Streamlit >= 1.67 lets a fragment write into a container the full run made),
+    and the link never shows the previous step. Drawing the link from both places would put
+    two links in the box."""
     _write_url(cfg, share)
 
 
