@@ -530,7 +530,7 @@ def test_the_same_signed_quantity_gets_the_same_colours_everywhere():
 
 
 def test_viz_imports_only_numpy_and_plotly():
-    allowed = {"numpy", "plotly", "_plotly_utils", "math", "os", "re", "__future__"}
+    allowed = {"numpy", "plotly", "_plotly_utils", "json", "math", "os", "re", "__future__"}
     for path in sorted((ROOT / "viz").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):

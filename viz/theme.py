@@ -12,6 +12,7 @@ visible characters, tick thinning).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -19,6 +20,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.basevalidators import ColorscaleValidator
 from _plotly_utils.utils import convert_to_base64  # what go.Figure.to_dict applies
 
 # Blue (negative), white (zero), red (positive): ColorBrewer RdBu reversed, 11 classes.
@@ -114,15 +116,42 @@ HOUSE_TEMPLATE = _house_template()
 VALIDATE = os.environ.get("RNNX_VALIDATE_FIGURES") == "1"
 
 
+# Arrays of objects (annotations, shapes, ...): plotly drops them when empty; an empty data
+# array (x, text, tickvals) it keeps.
+_OBJECT_ARRAYS = frozenset({"annotations", "shapes", "images", "sliders", "updatemenus",
+                            "selections", "buttons", "steps", "tickformatstops", "rangebreaks",
+                            "dimensions"})
+
+
+_COLORSCALE = ColorscaleValidator("colorscale", "heatmap")
+
+
+def _colorscale(value):
+    """A named colour scale ("Viridis", "magma_r") as plotly writes it: its list of [position,
+    colour]. plotly.js knows only some names, so a name must not reach the browser as is."""
+    return _COLORSCALE.validate_coerce(value)
+
+
 def _pruned(d: dict) -> dict:
-    """d without None values, empty lists and (then) empty dicts, at every depth: what
-    plotly's checks drop."""
+    """d as plotly's checks would write it, at every depth and inside lists of objects: no
+    None values, no empty dicts or empty arrays of objects (empty data arrays stay), `name` a
+    string, a named colour scale spelt out. The tests build every figure both ways and compare
+    (`figure`), so whatever this misses fails there."""
     out = {}
     for k, v in d.items():
         if isinstance(v, dict):
             v = _pruned(v)
-        if v is not None and not (isinstance(v, (list, dict)) and not v):
-            out[k] = v
+        elif isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
+            v = [_pruned(e) for e in v]
+        elif k == "name" and isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+            v = str(v)
+        elif k == "colorscale" and isinstance(v, str):
+            v = _colorscale(v)
+        if v is None or (isinstance(v, dict) and not v):
+            continue
+        if isinstance(v, list) and not v and k in _OBJECT_ARRAYS:
+            continue
+        out[k] = v
     return out
 
 
@@ -161,12 +190,52 @@ class PlainFigure(go.Figure):
         return f"PlainFigure({len(self._plain['data'])} traces)"
 
 
+def _first_difference(a, b, path: str = "") -> str | None:
+    """Where two JSON trees first differ ("layout.xaxis.tickvals: [] != <missing>"), or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                return (f"{path}{k}: "
+                        f"{'<missing>' if k not in a else repr(a[k])[:80]} != "
+                        f"{'<missing>' if k not in b else repr(b[k])[:80]}")
+            found = _first_difference(a[k], b[k], f"{path}{k}.")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_difference(x, y, f"{path}{i}.")
+            if found:
+                return found
+        return None
+    return None if a == b else f"{path.rstrip('.')}: {repr(a)[:80]} != {repr(b)[:80]}"
+
+
+def _plain(data: list, layout: dict) -> PlainFigure:
+    layout = _pruned(layout)
+    if "template" not in layout and pio.templates.default not in (None, "none"):
+        # what go.Figure does: plotly's default template (the builders all name theirs)
+        layout["template"] = pio.templates[pio.templates.default].to_plotly_json()
+    return PlainFigure([_pruned(tr) for tr in data], layout)
+
+
 def figure(data: list, layout: dict) -> go.Figure:
     """The one call that builds a figure from plain trace and layout dicts: a checked
-    go.Figure in the tests, a PlainFigure in the app (`VALIDATE`)."""
-    if VALIDATE:
-        return go.Figure(data=data, layout=layout)
-    return PlainFigure(data, _pruned(layout))
+    go.Figure in the tests, a PlainFigure in the app (`VALIDATE`).
+
+    In the tests every figure is built both ways, and a PlainFigure whose JSON differs from the
+    checked figure's raises: every builder call of the test suite, whatever its inputs, checks
+    that what the app sends is what plotly would have sent."""
+    if not VALIDATE:
+        return _plain(data, layout)
+    plain = json.loads(pio.to_json(_plain(data, layout), validate=False))
+    fig = go.Figure(data=data, layout=layout)
+    checked = json.loads(pio.to_json(fig, validate=False))
+    difference = _first_difference(plain, checked)
+    if difference:
+        raise AssertionError(f"the unchecked figure (PlainFigure) differs from plotly's: "
+                             f"{difference}")
+    return fig
 
 
 _SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
