@@ -28,14 +28,11 @@ GFLOP/s here is matrix-product throughput, compared with the peak of one large n
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +41,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from benchmarks.timing import CONTENDED, fmt_ms, median_time  # noqa: E402
 from rnn_core import RNN  # noqa: E402
 
 SIZES = [  # (T, B, D, H)
@@ -143,74 +141,6 @@ def torch_worker() -> int:
     return 0
 
 
-# -- timing ------------------------------------------------------------------------------------
-
-CONTENDED = 0.10  # share of all CPUs used by other processes above which a row is marked
-
-
-def _busy_cpu_seconds() -> float | None:
-    """CPU seconds all processes have used since boot (Linux /proc/stat), or None elsewhere."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:8]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, idle, iowait, irq, softirq = ticks
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_seconds() -> float:
-    t = os.times()  # every thread of this process, the BLAS and OpenMP pools included
-    return t.user + t.system
-
-
-def _timed_block(fn, reps: int) -> tuple[list[float], float | None]:
-    """Wall times of `reps` calls of fn(), and the share of all CPUs that other processes
-    used meanwhile (None where /proc/stat cannot be read)."""
-    times = []
-    gc.collect()
-    busy0, own0, wall0 = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
-    gc.disable()  # a collection in the middle of one repetition is noise, not the code's cost
-    try:
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-    finally:
-        gc.enable()
-    wall, busy1 = time.perf_counter() - wall0, _busy_cpu_seconds()
-    if busy0 is None or busy1 is None:
-        return times, None
-    other = busy1 - busy0 - (_own_cpu_seconds() - own0)
-    return times, max(0.0, other / (wall * (os.cpu_count() or 1)))
-
-
-def median_time(fn, seconds: float, min_reps: int = 3, max_reps: int = 1000,
-                retries: int = 2, stat=statistics.median) -> tuple[float, int, float | None]:
-    """Median (or `stat`) wall time of fn() over N repetitions after a warm-up, N chosen so
-    that they take about `seconds`; also N and the share of the CPUs that other processes used
-    meanwhile (None where it cannot be read).
-
-    With 2 cores and 2 BLAS threads, another busy process slows the loop's small products many
-    times over, so a contended run is repeated after a pause, up to `retries` times, and the
-    least contended one is kept.
-    """
-    fn()  # warm-up: first-call allocations, BLAS thread start-up, lazy imports
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
-    reps = max(min_reps, min(max_reps, int(seconds / max(once, 1e-9))))
-    best = None
-    for _ in range(retries + 1):
-        times, other = _timed_block(fn, reps)
-        if best is None or (other is not None and best[2] is not None and other < best[2]):
-            best = (stat(times), reps, other)
-        if other is None or other <= CONTENDED:
-            break
-        time.sleep(2.0)
-    return best
-
-
 def matmul_peak(dtype: str, n: int = 2048, reps: int = 7) -> tuple[float, float | None]:
     """GFLOP/s of the best of `reps` (n x n) @ (n x n) products in `dtype`, and the share of
     the CPUs other processes used meanwhile."""
@@ -269,13 +199,6 @@ def torch_step(torch, T, B, D, H, dtype, state):
 
 COLUMNS = ["T", "B", "D", "H", "dtype", "ours ms", "torch ms", "ours/torch", "ours GFLOP/s",
            "% of peak"]
-
-
-def fmt_ms(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    ms = seconds * 1e3
-    return f"{ms:.3f}" if ms < 1 else f"{ms:.2f}" if ms < 100 else f"{ms:.1f}"
 
 
 def render(rows: list[list[str]], markdown: bool) -> str:

@@ -27,12 +27,9 @@ several times slower: compare with `--threads 1` before reading a slow row as th
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 
@@ -59,6 +56,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 import rnn_core  # noqa: E402
+from benchmarks.timing import fmt_ms, median_time  # noqa: E402
 from rnn_core import Linear  # noqa: E402
 from rnn_core import diagnostics as dg  # noqa: E402
 
@@ -68,31 +66,6 @@ SIZES = [(20, 32), (100, 64), (200, 128), (200, 256), (500, 128), (1000, 64)]
 QUICK_SIZES = [(20, 32), (200, 128)]
 BPTT_SIZES = [(20, 1, 10, 32), (200, 1, 10, 128), (200, 8, 10, 64)]  # (T, B, D, H)
 QUICK_BPTT_SIZES = [(20, 1, 10, 32), (200, 1, 10, 128)]
-
-
-def median_time(fn, seconds: float, min_reps: int = 3, max_reps: int = 200) -> float:
-    """Median wall time of fn() over N repetitions after a warm-up; N fills about `seconds`."""
-    fn()  # warm-up: first-call allocations, LAPACK workspace queries, BLAS thread start-up
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
-    reps = max(min_reps, min(max_reps, int(seconds / max(once, 1e-9))))
-    times = []
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-    finally:
-        gc.enable()
-    return statistics.median(times)
-
-
-def fmt_ms(seconds: float) -> str:
-    ms = seconds * 1e3
-    return f"{ms:.3f}" if ms < 1 else f"{ms:.2f}" if ms < 100 else f"{ms:.1f}"
 
 
 def render(columns: list[str], rows: list[list[str]], markdown: bool) -> str:
@@ -119,9 +92,9 @@ def bench_products(sizes, seconds) -> tuple[list[list[str]], float | None]:
     for T, S in sizes:
         J = step_factors(T, S)
         P = dg.jacobian_products(J)
-        t_prod = median_time(lambda J=J: dg.jacobian_products(J), seconds)
-        t_norm = median_time(lambda P=P: dg.product_norms(P), seconds)
-        t_sv = median_time(lambda J=J: dg.step_singular_values(J), seconds)
+        t_prod = median_time(lambda J=J: dg.jacobian_products(J), seconds, max_reps=200)[0]
+        t_norm = median_time(lambda P=P: dg.product_norms(P), seconds, max_reps=200)[0]
+        t_sv = median_time(lambda J=J: dg.step_singular_values(J), seconds, max_reps=200)[0]
         total = t_prod + t_norm
         within = ""
         if (T, S) == BUDGET_SIZE:
@@ -145,7 +118,8 @@ def bench_bptt(sizes, seconds) -> list[list[str]]:
             model = cls(D, H, seed=0)
             res = dg.bptt(model, head, x, target=y)
             S = res.step_jacobians.shape[1]
-            t = median_time(lambda m=model, h=head, x=x, y=y: dg.bptt(m, h, x, target=y), seconds)
+            t = median_time(lambda m=model, h=head, x=x, y=y: dg.bptt(m, h, x, target=y), seconds,
+                            max_reps=200)[0]
             rows.append([name, str(T), str(B), str(D), str(H), str(S), fmt_ms(t)])
     return rows
 
