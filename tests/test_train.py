@@ -296,24 +296,26 @@ def test_weights_round_trip_through_npz_without_pickle():
         fresh.load_state_dict({k: v for k, v in loaded.items() if k != "head.bias"})
 
 
+def torch_net(torch, trainer, **modules):
+    """A torch module holding `modules` under their names, in float64, with the trained
+    weights loaded through the .npz the page offers (strict: every name must match)."""
+    net = torch.nn.Module()
+    for name, module in modules.items():
+        net.add_module(name, module)
+    state = train.load_npz(train.save_npz(trainer.net.state_dict()))
+    net.double().load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    return net
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_torch_loads_encoder_decoder_weights_and_computes_the_same_logits(torch, cell):
     """c = h_N is the decoder's initial state and part of its every input (feed "both")."""
     task = tasks.make("seq2seq", mode="copy", length=5, n_symbols=4)
     trainer = train.train(task, TrainConfig(cell=cell, hidden_size=6, steps=10))
-    state = train.load_npz(train.save_npz(trainer.net.state_dict()))
     cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = cls(4, 6)
-            self.decoder = cls(4 + 6, 6)
-            self.head = torch.nn.Linear(6, 4)
-
-    net = Net().double()
-    net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    net = torch_net(torch, trainer, encoder=cls(4, 6), decoder=cls(4 + 6, 6),
+                    head=torch.nn.Linear(6, 4))
     x, y = trainer.eval_batch(3)
     teacher = torch.from_numpy(task.teacher(y))
     _, h_n = net.encoder(torch.from_numpy(x))
@@ -330,17 +332,9 @@ def test_torch_loads_encoder_decoder_weights_and_computes_the_same_logits(torch,
 def test_torch_loads_the_weights_and_computes_the_same_outputs(torch, cell):
     task = tasks.make("memory", lag=3)
     trainer = train.train(task, TrainConfig(cell=cell, hidden_size=7, steps=10))
-    state = train.load_npz(train.save_npz(trainer.net.state_dict()))
     cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = cls(task.input_size, 7)
-            self.head = torch.nn.Linear(7, task.output_size)
-
-    net = Net().double()
-    net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    net = torch_net(torch, trainer, rnn=cls(task.input_size, 7),
+                    head=torch.nn.Linear(7, task.output_size))
     x, _ = trainer.eval_batch(4)
     out, _ = net.rnn(torch.from_numpy(x))
     theirs = net.head(out[-1]).detach().numpy()
