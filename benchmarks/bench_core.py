@@ -9,6 +9,8 @@ Axes: T time, B batch, D input, H hidden. One layer, one direction, tanh, with b
 
 What is timed, per repetition:
     ours   out, h_n = rnn.forward(x); rnn.backward(G1, G2)
+    products  the same matrix products as ours and nothing else (`products_step`): the floor
+           that NumPy's BLAS sets for ours, whatever the code around the products does
     torch  out, h_n = rnn(x); ((out * G1).sum() + (h_n * G2).sum()).backward(), x.requires_grad
 Both get the same weights, the same dtype and the same number of threads (torch is set to the
 number of BLAS threads NumPy uses). A row is the median of N repetitions after a warm-up, N
@@ -171,6 +173,37 @@ def ours_step(T, B, D, H, dtype):
     return step
 
 
+def products_step(T, B, D, H, dtype):
+    """The matrix products of one forward+backward of rnn_core.RNN and nothing else, on the
+    same shapes, layouts and (fresh) arrays: the input projection, the T recurrent products,
+    the T products that carry the gradient back, then dx, dW_ih and dW_hh. No tanh, no bias,
+    no elementwise product: what OpenBLAS alone needs, the floor of `ours_step` here."""
+    rng = np.random.default_rng(1)
+    sd = RNN(D, H, dtype=dtype, seed=0).state_dict()
+    W_ih, W_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
+    x = rng.standard_normal((T, B, D)).astype(dtype)
+    g = rng.standard_normal((T, B, H)).astype(dtype)
+    h0 = np.zeros((B, H), dtype)
+
+    def step():
+        ih, hh = np.empty((2, T, B, H), dtype=dtype)
+        np.matmul(x.reshape(T * B, D), W_ih.T, out=ih.reshape(T * B, H))
+        W_hh_T = W_hh.T if B == 1 else np.ascontiguousarray(W_hh.T)
+        prev = h0
+        for t in range(T):
+            np.matmul(prev, W_hh_T, out=hh[t])
+            prev = ih[t]  # a state of the right shape and scale, written by the products
+        dh = np.empty((T, B, H), dtype=dtype)
+        for t in range(T - 1, -1, -1):
+            np.matmul(g[t], W_hh, out=dh[t])
+        g2 = g.reshape(T * B, H)
+        g2 @ W_ih  # dx
+        g2.T @ x.reshape(T * B, D)  # dW_ih
+        g2.T @ ih.reshape(T * B, H)  # dW_hh
+
+    return step
+
+
 def torch_step(torch, T, B, D, H, dtype, state):
     """One forward+backward of torch.nn.RNN with `state` (ours) as its weights and the data of
     `ours_step` (same seed, same order of draws), as a function to time."""
@@ -197,7 +230,8 @@ def torch_step(torch, T, B, D, H, dtype, state):
 
 # -- the table ---------------------------------------------------------------------------------
 
-COLUMNS = ["T", "B", "D", "H", "dtype", "ours ms", "torch ms", "ours/torch", "ours GFLOP/s",
+COLUMNS = ["T", "B", "D", "H", "dtype", "ours ms", "torch ms", "ours/torch", "products ms",
+           "products/torch", "ours GFLOP/s",
            "% of peak"]
 
 
@@ -277,10 +311,13 @@ def main(argv=None) -> int:
             t_torch = other_torch = None
             if worker is not None:
                 t_torch, _, other_torch = worker.time_row(T, B, D, H, dtype, seconds)
+            t_mm, _, other_mm = median_time(products_step(T, B, D, H, dtype), seconds)
             gflops = flops(T, B, D, H) / t_ours / 1e9
             rows.append([str(T), str(B), str(D), str(H), dtype,
                          fmt_ms(t_ours) + star(other_ours), fmt_ms(t_torch) + star(other_torch),
                          "n/a" if t_torch is None else f"{t_ours / t_torch:.2f}",
+                         fmt_ms(t_mm) + star(other_mm),
+                         "n/a" if t_torch is None else f"{t_mm / t_torch:.2f}",
                          f"{gflops:.1f}", f"{100 * gflops / peaks[dtype]:.0f}%"])
             if not args.markdown:  # progress as it goes; Markdown is printed in one piece
                 print(f"  done {T},{B},{D},{H} {dtype}", file=sys.stderr, flush=True)
