@@ -47,9 +47,10 @@ with c2:
     if weights is not None:  # trained weights: as they are, unless the learner rescales them
         rescale = bool(ui.page_select("whh", ui.t("gr.whh_source"),
                                       [ui.t("gr.whh_uploaded"), ui.t("gr.whh_rescaled")]))
-    scale = ui.page_float("scale", ui.t("gr.scale"), 0.5, 1.5, 0.9, 0.01,
-                          help=ui.t("gr.scale_help"), disabled=not rescale)
-    if not rescale:
+    if rescale:
+        scale = ui.page_float("scale", ui.t("gr.scale"), 0.5, 1.5, 0.9, 0.01,
+                              help=ui.t("gr.scale_help"))
+    else:  # no slider: a target next to the uploaded W_hh's own measure would only confuse
         scale = measure_whh(weights, measure)
 with c3:
     clip = CLIPS[ui.page_select("clip", ui.t("gr.clip"), [ui.t("gr.clip_" + k) for k in CLIPS])]
