@@ -144,9 +144,12 @@ def chart(at: AppTest, key: str) -> dict:
 
 
 def trace(fig: dict, name: str) -> dict:
-    """The first trace called `name`."""
+    """The first trace called `name`, in plain notation ("h_t": the chart names it in the
+    titles' notation, h<sub>t</sub>, viz.theme.math_text)."""
+    from viz.theme import math_text
+
     for tr in fig["data"]:
-        if tr.get("name") == name:
+        if tr.get("name") in (name, math_text(name)):
             return tr
     raise AssertionError(f"no trace named {name!r}; traces: {[t.get('name') for t in fig['data']]}")
 

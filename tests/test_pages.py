@@ -29,6 +29,7 @@ from apptest_util import (
 from ui.compute import compute_run
 from ui.config import DEFAULT, MAX_STATES, SOURCES
 from ui.i18n import STRINGS
+from viz.theme import math_text
 
 EN, ZH = 0, 1
 
@@ -123,8 +124,8 @@ def test_data_flow_products_hold_the_weights_and_vectors(data_flow, default_run)
 def test_data_flow_sum_holds_a_t_and_h_t_of_the_step(data_flow, default_run):
     lr = default_run.layers[0][0]
     fig = chart(data_flow, "df_sum")
-    assert [tr["name"] for tr in fig["data"]] == ["W_ih x_t", "W_hh h_{t-1}", "b_ih", "b_hh",
-                                                  "a_t", "h_t"]
+    names = ["W_ih x_t", "W_hh h_{t-1}", "b_ih", "b_hh", "a_t", "h_t"]
+    assert [tr["name"] for tr in fig["data"]] == [math_text(n) for n in names]
     np.testing.assert_array_equal(heatmap_z(trace(fig, "b_ih"))[:, 0], lr.b_ih)
     np.testing.assert_array_equal(heatmap_z(trace(fig, "a_t"))[:, 0], lr.pre[0, 0])
     np.testing.assert_array_equal(heatmap_z(trace(fig, "h_t"))[:, 0], lr.h[0, 0])

@@ -185,7 +185,7 @@ def test_dataflow_figure_one_heatmap_per_panel_on_one_shared_scale():
     for tr, (label, arr) in zip(fig.data, PANELS, strict=True):
         z = arr[:, None] if arr.ndim == 1 else arr
         np.testing.assert_array_equal(tr.z, z)
-        assert tr.coloraxis == "coloraxis" and tr.name == label
+        assert tr.coloraxis == "coloraxis" and tr.name == theme.math_text(label)
     zm = max(float(np.abs(a).max()) for _, a in PANELS)
     ca = fig.layout.coloraxis
     assert ca.cmin == -ca.cmax == pytest.approx(-zm)
@@ -331,7 +331,7 @@ def test_hidden_heatmap_rejects_bad_input():
 
 
 def _trace(fig, name):
-    (tr,) = [t for t in fig.data if t.name == name]
+    (tr,) = [t for t in fig.data if t.name == theme.math_text(name)]
     return tr
 
 
@@ -382,7 +382,9 @@ def test_contributions_bar_stacks_the_three_terms_with_markers():
     for tr, arr in zip(fig.data, (ih, hh, b, pre, h), strict=True):
         np.testing.assert_array_equal(tr.y, arr)
         assert list(tr.x) == ["3", "7", "9", "12"]
-    assert [t.name for t in fig.data] == ["输入项", "W_hh h_{t-1}", "b_ih + b_hh", "a_t",
+    # names in the titles' notation: subscripts drawn in the legend
+    assert [t.name for t in fig.data] == ["输入项", "W<sub>hh</sub> h<sub>t-1</sub>",
+                                          "b<sub>ih</sub> + b<sub>hh</sub>", "a<sub>t</sub>",
                                           "隐藏状态"]
     assert [t.marker.color for t in fig.data[:3]] == [TERM_COLORS[k] for k in
                                                       ("input", "recurrent", "bias")]

@@ -219,13 +219,24 @@ def _plain(data: list, layout: dict) -> PlainFigure:
     return PlainFigure([_pruned(tr) for tr in data], layout)
 
 
+def _math_name(trace: dict) -> dict:
+    """The trace with its name (legend, hover) in the titles' notation: "W_ih x_t" is drawn
+    W<sub>ih</sub> x<sub>t</sub>, as in the chart's title above it."""
+    name = trace.get("name")
+    if isinstance(name, str) and "_" in name:
+        return {**trace, "name": math_text(name)}
+    return trace
+
+
 def figure(data: list, layout: dict) -> go.Figure:
     """The one call that builds a figure from plain trace and layout dicts: a checked
     go.Figure in the tests, a PlainFigure in the app (`VALIDATE`).
 
-    In the tests every figure is built both ways, and a PlainFigure whose JSON differs from the
+    Trace names are written in the titles' notation (`math_text`). In the tests every figure
+    is built both ways, and a PlainFigure whose JSON differs from the
     checked figure's raises: every builder call of the test suite, whatever its inputs, checks
     that what the app sends is what plotly would have sent."""
+    data = [_math_name(tr) for tr in data]
     if not VALIDATE:
         return _plain(data, layout)
     plain = json.loads(pio.to_json(_plain(data, layout), validate=False))
@@ -238,13 +249,14 @@ def figure(data: list, layout: dict) -> go.Figure:
     return fig
 
 
-_SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
-_SUB_PLAIN = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω])_([A-Za-z0-9]+)")  # W_ih -> W<sub>ih</sub>
+_SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
+_SUB_PLAIN = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′])_([A-Za-z0-9]+)")  # W_ih -> W<sub>ih</sub>
 
 
 def math_text(text: str) -> str:
     """The articles' plain notation as plotly draws subscripts: "W_hh · h_{t-1}" becomes
-    "W<sub>hh</sub> · h<sub>t-1</sub>" (titles only; hover and axis text stay plain)."""
+    "W<sub>hh</sub> · h<sub>t-1</sub>" (titles, panel labels and trace names; hover templates
+    and axes stay plain)."""
     return _SUB_PLAIN.sub(r"<sub>\1</sub>", _SUB_BRACED.sub(r"<sub>\1</sub>", text))
 
 
