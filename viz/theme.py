@@ -224,19 +224,46 @@ def _math_name(trace: dict) -> dict:
     W<sub>ih</sub> x<sub>t</sub>, as in the chart's title above it."""
     name = trace.get("name")
     if isinstance(name, str) and "_" in name:
-        return {**trace, "name": math_text(name)}
+        trace = {**trace, "name": math_text(name)}
+    if isinstance(trace.get("colorbar"), dict):
+        trace = {**trace, "colorbar": _math_title(trace["colorbar"])}
     return trace
+
+
+def _math_title(owner: dict) -> dict:
+    """owner (an axis, a colour bar) with its title text in the titles' notation."""
+    title = owner.get("title")
+    if isinstance(title, str):
+        return {**owner, "title": math_text(title)}
+    if isinstance(title, dict) and isinstance(title.get("text"), str):
+        return {**owner, "title": {**title, "text": math_text(title["text"])}}
+    return owner
+
+
+def _math_layout(layout: dict) -> dict:
+    """The layout with its axis and colour-bar titles in the titles' notation (new dicts
+    where something changes; the builder's are left as they are)."""
+    out = dict(layout)
+    for k, v in layout.items():
+        if not isinstance(v, dict):
+            continue
+        if k.startswith(("xaxis", "yaxis")):
+            out[k] = _math_title(v)
+        elif k.startswith("coloraxis") and isinstance(v.get("colorbar"), dict):
+            out[k] = {**v, "colorbar": _math_title(v["colorbar"])}
+    return out
 
 
 def figure(data: list, layout: dict) -> go.Figure:
     """The one call that builds a figure from plain trace and layout dicts: a checked
     go.Figure in the tests, a PlainFigure in the app (`VALIDATE`).
 
-    Trace names are written in the titles' notation (`math_text`). In the tests every figure
+    Trace names and axis and colour-bar titles are written in the titles' notation
+    (`math_text`). In the tests every figure
     is built both ways, and a PlainFigure whose JSON differs from the
     checked figure's raises: every builder call of the test suite, whatever its inputs, checks
     that what the app sends is what plotly would have sent."""
-    data = [_math_name(tr) for tr in data]
+    data, layout = [_math_name(tr) for tr in data], _math_layout(layout)
     if not VALIDATE:
         return _plain(data, layout)
     plain = json.loads(pio.to_json(_plain(data, layout), validate=False))
@@ -255,8 +282,8 @@ _SUB_PLAIN = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′])_([A-Za-z0-9]+)")  # W_ih ->
 
 def math_text(text: str) -> str:
     """The articles' plain notation as plotly draws subscripts: "W_hh · h_{t-1}" becomes
-    "W<sub>hh</sub> · h<sub>t-1</sub>" (titles, panel labels and trace names; hover templates
-    and axes stay plain)."""
+    "W<sub>hh</sub> · h<sub>t-1</sub>" (titles, axes, colour bars, panel labels and trace names;
+    hover templates stay plain)."""
     return _SUB_PLAIN.sub(r"<sub>\1</sub>", _SUB_BRACED.sub(r"<sub>\1</sub>", text))
 
 
