@@ -338,8 +338,8 @@ def activation_scatter(pre, h, nonlinearity: str = "tanh", title: str | None = N
         layout["shapes"] = [dict(band, x0=lo, x1=-edge), dict(band, x0=edge, x1=hi)]
         # inside the right band, right-aligned so a long translation grows into the plot
         layout["annotations"] = [dict(
-            text=saturated_name, x=hi, y=0.03, xref="x", yref="paper", xanchor="right",
-            yanchor="bottom", showarrow=False, bgcolor="rgba(255,255,255,0.7)",
+            text=theme.math_text(saturated_name), x=hi, y=0.03, xref="x", yref="paper",
+            xanchor="right", yanchor="bottom", showarrow=False, bgcolor="rgba(255,255,255,0.7)",
             font=dict(size=12, color=TERM_COLORS["highlight"]))]
         layout["yaxis"]["range"] = [-1.1, 1.1]
     return theme.figure(traces, layout)
