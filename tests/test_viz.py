@@ -198,8 +198,11 @@ def test_dataflow_figure_one_heatmap_per_panel_on_one_shared_scale():
     ("W_hh · h_{t-1}", "W<sub>hh</sub> · h<sub>t-1</sub>"),
     ("softmax(o_t)", "softmax(o<sub>t</sub>)"), ("σ(W_hh)", "σ(W<sub>hh</sub>)"),
     ("Loss: cross-entropy", "Loss: cross-entropy"), ("隐藏状态 h_t", "隐藏状态 h<sub>t</sub>"),
-    ("s_(j-1)", "s_(j-1)")])
-def test_titles_draw_the_articles_subscripts(plain, drawn):
+    ("s_(j-1)", "s_(j-1)"), ("‖∂s_T/∂s_t‖_F", "‖∂s<sub>T</sub>/∂s<sub>t</sub>‖<sub>F</sub>"),
+    ("|h_t − h′_t|", "|h<sub>t</sub> − h′<sub>t</sub>|"),
+    ("(max|f′|·σ_max)^d", "(max|f′|·σ<sub>max</sub>)<sup>d</sup>"),
+    ("ρ^(T−t)", "ρ<sup>T−t</sup>"), ("10^-3 and a^", "10^-3 and a^")])
+def test_titles_draw_the_articles_sub_and_superscripts(plain, drawn):
     assert theme.math_text(plain) == drawn
     assert viz.tensor_heatmap(rand(2, 2), "W").layout.title.text == "W [2, 2]"
 

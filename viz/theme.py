@@ -276,15 +276,19 @@ def figure(data: list, layout: dict) -> go.Figure:
     return fig
 
 
-_SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
-_SUB_PLAIN = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′])_([A-Za-z0-9]+)")  # W_ih -> W<sub>ih</sub>
+_SUB_BRACED = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′‖])_\{([^{}]*)\}")  # h_{t-1} -> h<sub>t-1</sub>
+_SUB_PLAIN = re.compile(r"(?<=[A-Za-zα-ωΑ-Ω′‖])_([A-Za-z0-9]+)")  # W_ih -> W<sub>ih</sub>
+# ρ^(T-t) -> ρ<sup>T-t</sup>, x^2 -> x<sup>2</sup>
+_SUP = re.compile(r"(?<=[A-Za-z0-9α-ωΑ-Ω)])\^(\([^()]*\)|[A-Za-z0-9]+)")
 
 
 def math_text(text: str) -> str:
-    """The articles' plain notation as plotly draws subscripts: "W_hh · h_{t-1}" becomes
-    "W<sub>hh</sub> · h<sub>t-1</sub>" (titles, axes, colour bars, panel labels and trace names;
-    hover templates stay plain)."""
-    return _SUB_PLAIN.sub(r"<sub>\1</sub>", _SUB_BRACED.sub(r"<sub>\1</sub>", text))
+    """The articles' plain notation as plotly draws sub- and superscripts: "W_hh · h_{t-1}"
+    becomes "W<sub>hh</sub> · h<sub>t-1</sub>", "(...)^(T-t)" "(...)<sup>T-t</sup>" (titles,
+    axes, colour bars, panel labels and trace names; hover templates stay plain)."""
+    text = _SUB_PLAIN.sub(r"<sub>\1</sub>", _SUB_BRACED.sub(r"<sub>\1</sub>", text))
+    return _SUP.sub(lambda m: f"<sup>{m.group(1).removeprefix('(').removesuffix(')')}</sup>",
+                    text)
 
 
 def house_layout(title: str | None = None, height: int | None = None, *,
