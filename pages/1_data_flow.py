@@ -48,7 +48,7 @@ def step_views() -> None:
             [("W_hh", W_hh), (prev, lr.h_prev[i, 0]), (f"W_hh {prev}", lr.hh[i, 0])],
             operators=["·", "="], title=ui.t("df.recurrent_term"),
             reduced_note=ui.t("fig.reduced"), **labels), key="df_recurrent")
-    st.caption(ui.t("df.products_caption"))
+    ui.caption(ui.t("df.products_caption"))
 
     # -- the sum and the nonlinearity -------------------------------------------------------------
     st.subheader(ui.t("df.sum"))
@@ -58,7 +58,7 @@ def step_views() -> None:
          ("b_hh", lr.b_hh), ("a_t", lr.pre[i, 0]), ("h_t", lr.h[i, 0])],
         operators=["+", "+", "+", "=", f"{f} →"], title=ui.t("df.sum_title", f=f),
         reduced_note=ui.t("fig.reduced"), **labels), key="df_sum")
-    st.caption(ui.t("df.sum_caption", f=f))
+    ui.caption(ui.t("df.sum_caption", f=f))
 
     # -- the output layer -------------------------------------------------------------------------
     st.subheader(ui.t("df.output"))
@@ -70,7 +70,7 @@ def step_views() -> None:
         operators=["·", "+", "=", "softmax →"], title=ui.t("df.output_title"),
         reduced_note=ui.t("fig.reduced"), prob_label=ui.t("fig.probability"), **labels),
         key="df_output")
-    st.caption(ui.t("df.output_caption") if L == 1 else ui.t("df.output_caption_top"))
+    ui.caption(ui.t("df.output_caption") if L == 1 else ui.t("df.output_caption_top"))
 
     # -- the numbers plugged in -------------------------------------------------------------------
     st.subheader(ui.t("df.plugged"))
@@ -103,7 +103,7 @@ def step_views() -> None:
                 [(f"W_ho[{m},{n}] · h_t[{n}]", v) for n, v in ob.top],
                 columns=[ui.t("df.col_product"), ui.t("df.col_value")]),
                 hide_index=True, width="stretch")
-    st.caption(ui.t("df.plugged_caption"))
+    ui.caption(ui.t("df.plugged_caption"))
     ui.finish(cfg)  # the URL and the sidebar's link follow the step and unit
 
 
@@ -125,5 +125,5 @@ with c1:
                        help=ui.t("df.download_help"))
 with c2:
     st.code(torch_code(cfg, run.T, run.D), language="python")
-    st.caption(ui.t("df.torch_caption"))
+    ui.caption(ui.t("df.torch_caption"))
 ui.finish(cfg, share=False)  # the fragment drew the link

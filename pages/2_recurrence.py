@@ -29,7 +29,7 @@ def step_views() -> None:
     i = step - 1
     st.plotly_chart(rv.unrolled_chain(T, step, x_labels=labels, title=ui.t("rec.chain")),
                     key="rec_chain")
-    st.caption(ui.t("rec.chain_caption"))
+    ui.caption(ui.t("rec.chain_caption"))
 
     # -- what each term contributes at this step ----------------------------------------------
     st.subheader(ui.t("rec.terms"))
@@ -45,7 +45,7 @@ def step_views() -> None:
             names=dict(input="W_ih x_t", recurrent="W_hh h_{t-1}", bias="b_ih + b_hh",
                        pre="a_t", h="h_t"), x_title=ui.t("fig.unit")), key="rec_terms")
         if H > MAX_UNITS:
-            st.caption(ui.t("rec.terms_subset", n=MAX_UNITS, H=H))
+            ui.caption(ui.t("rec.terms_subset", n=MAX_UNITS, H=H))
     with c2:
         st.plotly_chart(rv.activation_scatter(pre, lr.h[i, 0], cfg.nonlinearity,
                                               title=ui.t("rec.act_title", f=cfg.nonlinearity),
@@ -54,7 +54,7 @@ def step_views() -> None:
                                               saturated_name=ui.t("rec.saturated_band"),
                                               unit_name=ui.t("fig.unit_short")),
                         key="rec_act")
-    st.caption(ui.t("rec.terms_caption"))
+    ui.caption(ui.t("rec.terms_caption"))
 
     # -- the hidden state over time -----------------------------------------------------------
     st.subheader(ui.t("rec.heatmap"))
@@ -72,7 +72,7 @@ def step_views() -> None:
                 x_title=time_title, y_title=ui.t("fig.unit"), zmax=zmax,
                 reduced_note=ui.t("fig.reduced"), unit_name=ui.t("fig.unit_short")),
                 key=f"rec_heat_{n}")
-    st.caption(ui.t("rec.heatmap_caption"))
+    ui.caption(ui.t("rec.heatmap_caption"))
 
     # -- outputs and saturation ---------------------------------------------------------------
     c1, c2 = st.columns(2)
@@ -87,14 +87,14 @@ def step_views() -> None:
                                               title=ui.t("rec.logits"), x_title=time_title,
                                               y_title=ui.t("fig.class"), value_label="o_t",
                                               unit_name=ui.t("fig.class")), key="rec_logits")
-        st.caption(ui.t("rec.probs_caption"))
+        ui.caption(ui.t("rec.probs_caption"))
     with c2:
         if cfg.nonlinearity == "tanh":
             st.plotly_chart(rv.time_lines({ui.t("rec.saturated"): run.saturation}, step=step,
                                           title=ui.t("rec.saturation"), x_title=time_title,
                                           y_title=ui.t("rec.fraction"), x_labels=labels,
                                           y_range=(0, 1)), key="rec_sat")
-            st.caption(ui.t("rec.saturation_caption"))
+            ui.caption(ui.t("rec.saturation_caption"))
         else:
             st.info(ui.t("rec.saturation_relu"))
 
@@ -108,13 +108,13 @@ def step_views() -> None:
                                           current_name=ui.t("rec.pca_current"),
                                           path_name=ui.t("rec.pca_path")),
                         key="rec_pca")
-        st.caption(ui.t("rec.pca_caption"))
+        ui.caption(ui.t("rec.pca_caption"))
     with c2:
         st.plotly_chart(rv.time_lines({ui.t("rec.distance_name"): run.distance}, step=step,
                                       title=ui.t("rec.distance"), x_title=time_title,
                                       y_title=ui.t("rec.distance_axis"), log_y=True,
                                       x_labels=labels), key="rec_dist")
-        st.caption(ui.t("rec.distance_caption", eps=1e-3, rho=run.radius_after))
+        ui.caption(ui.t("rec.distance_caption", eps=1e-3, rho=run.radius_after))
     ui.finish(cfg)  # the URL and the sidebar's link follow the step, also while playing
 
 

@@ -38,7 +38,7 @@ with c1:
         target = ui.page_number("target", ui.t("gr.target", O=cfg.output_size - 1), 0,
                                 cfg.output_size - 1, 0)
     else:
-        st.caption(ui.t("gr.mse_target"))
+        ui.caption(ui.t("gr.mse_target"))
 weights = weights_state() if cfg.weights else None
 with c2:
     measure = MEASURES[ui.page_select("measure", ui.t("gr.measure"),
@@ -79,7 +79,7 @@ m2.metric(ui.t("gr.regime"), ui.t("gr.regime_" + regime))
 rnn_res = runs["rnn"].result if "rnn" in runs else None
 if rnn_res is not None:
     m3.metric(ui.t("gr.rate"), f"{rnn_res.bound_rate:.3f}", help=ui.t("gr.rate_help"))
-st.caption(ui.t("gr.regime_caption_" + regime) + (" " + ui.t("gr.whh_note")
+ui.caption(ui.t("gr.regime_caption_" + regime) + (" " + ui.t("gr.whh_note")
                                                   if weights is not None else ""))
 for cell, r in runs.items():
     if r.error is not None:
@@ -97,7 +97,7 @@ st.plotly_chart(rv.time_lines({names[c]: r.grad_norms for c, r in ok.items()},
                               title=ui.t("gr.norms_title", loss=ui.t("gr.loss_" + loss)),
                               x_title=ui.t("fig.time"), y_title="‖∂L/∂h_t‖", log_y=True),
                 key="gr_norms")
-st.caption(ui.t("gr.norms_caption"))
+ui.caption(ui.t("gr.norms_caption"))
 
 # -- the Jacobian product against the distance, with its bound --------------------------------
 st.subheader(ui.t("gr.products"))
@@ -114,7 +114,7 @@ with c2:
                                       title=ui.t("gr.products_fro"),
                                       x_title=ui.t("gr.distance"), y_title="‖∂s_T/∂s_t‖_F"),
                     key="gr_products_fro")
-st.caption(ui.t("gr.products_caption"))
+ui.caption(ui.t("gr.products_caption"))
 
 # -- the gradient arriving at every state ------------------------------------------------------
 st.subheader(ui.t("gr.heatmap"))
@@ -128,7 +128,7 @@ for tab, (cell, r) in zip(tabs, ok.items(), strict=True):
                                           unit_name=ui.t("fig.unit_short"),
                                           reduced_note=ui.t("fig.reduced")),
                         key=f"gr_heat_{cell}")
-st.caption(ui.t("gr.heatmap_caption"))
+ui.caption(ui.t("gr.heatmap_caption"))
 
 # -- singular values ---------------------------------------------------------------------------
 st.subheader(ui.t("gr.singular"))
@@ -143,7 +143,7 @@ with c2:
         {f"σ_max · {names[c]}": r.step_singular_values[:, 0] for c, r in ok.items()},
         title=ui.t("gr.sv_steps"), x_title=ui.t("gr.processing_step"), y_title="σ_max(J_t)"),
         key="gr_sv_steps")
-st.caption(ui.t("gr.singular_caption"))
+ui.caption(ui.t("gr.singular_caption"))
 
 # -- where dL/dW_hh comes from, and clipping ----------------------------------------------------
 st.subheader(ui.t("gr.whh"))
@@ -155,7 +155,7 @@ with c1:
                                                                       cell=names[cell]),
                             x_title=ui.t("fig.time"), y_title=ui.t("gr.share"),
                             name=ui.t("gr.share")), key="gr_shares")
-    st.caption(ui.t("gr.shares_caption"))
+    ui.caption(ui.t("gr.shares_caption"))
 with c2:
     r = runs[cell]
     table = pd.DataFrame([(n, str(list(s)), b, a) for n, s, b, a in r.norms],
@@ -164,7 +164,7 @@ with c2:
     st.dataframe(table, hide_index=True, width="stretch")
     st.metric(ui.t("gr.global_norm"), f"{r.total_before:.4g}",
               delta=None if clip == "none" else f"→ {r.total_after:.4g}", delta_color="off")
-    st.caption(ui.t("gr.clip_caption_" + clip, at=clip_at))
+    ui.caption(ui.t("gr.clip_caption_" + clip, at=clip_at))
 
 st.download_button(ui.t("ex.download_grads"),
                    lambda: gradients_csv(dict(ok)).encode("utf-8-sig"),
@@ -173,7 +173,7 @@ st.download_button(ui.t("ex.download_grads"),
 
 # -- gradient check ------------------------------------------------------------------------------
 st.subheader(ui.t("gr.check"))
-st.caption(ui.t("gr.check_caption"))
+ui.caption(ui.t("gr.check_caption"))
 if st.button(ui.t("gr.check_run"), key="gradients_check"):
     upload_key = cfg.upload if cfg.source == "csv" else ""
     errors = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data(), _weights=weights)

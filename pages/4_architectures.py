@@ -49,9 +49,9 @@ st.plotly_chart(av.architecture_diagram(
     bidirectional=cfg.bidirectional, in_labels=labels, context_note="h_N" if K == 1 else
     "[h_N; g_1]"), key="ar_diagram")
 variant = {"n_to_1": "_" + readout, "one_to_n": "_" + one_feed}.get(arch, "")
-st.caption(ui.t("ar.diagram_" + arch + variant, T=T, n=M))
+ui.caption(ui.t("ar.diagram_" + arch + variant, T=T, n=M))
 if K > 1 or L > 1:
-    st.caption(ui.t("ar.diagram_rows"))
+    ui.caption(ui.t("ar.diagram_rows"))
 
 # -- what goes in and what comes out -------------------------------------------------------------
 st.subheader(ui.t("ar.io"))
@@ -62,7 +62,7 @@ with c1:
         x_title=ui.t("fig.time"), y_title=ui.t("ar.feature"), value_label="x_t",
         unit_name=ui.t("ar.feature"), reduced_note=ui.t("fig.reduced")), key="ar_input")
     if arch == "one_to_n":
-        st.caption(ui.t("ar.input_one_" + one_feed))
+        ui.caption(ui.t("ar.input_one_" + one_feed))
 with c2:
     if arch == "n_to_1":
         st.plotly_chart(gv.bars(run.y, labels=[str(i) for i in range(len(run.y))],
@@ -74,12 +74,12 @@ with c2:
             run.y, title=ui.t("ar.output_title", T=run.y.shape[0], O=run.y.shape[1]),
             x_title=ui.t("fig.time"), y_title=ui.t("fig.class"), value_label="y_t",
             unit_name=ui.t("fig.class"), reduced_note=ui.t("fig.reduced")), key="ar_output")
-st.caption(ui.t("ar.io_caption_" + arch))
+ui.caption(ui.t("ar.io_caption_" + arch))
 
 # -- the hidden states, a heatmap per layer and direction ----------------------------------------
 st.subheader(ui.t("ar.hidden"))
 if arch == "n_to_m":
-    st.caption(ui.t("ar.hidden_encoder"))
+    ui.caption(ui.t("ar.hidden_encoder"))
 for layer in range(L - 1, -1, -1):  # the top layer first: it reads the one drawn below it
     cols = st.columns(K)
     for k, col in enumerate(cols):
@@ -93,7 +93,7 @@ for layer in range(L - 1, -1, -1):  # the top layer first: it reads the one draw
                 "tanh" else None, reduced_note=ui.t("fig.reduced")),
                 key=f"ar_hidden_{layer}_{k}")
     if layer > 0:
-        st.caption(ui.t("ar.stacked_caption", l=layer + 1, label=layer, H=H, value=K * H))
+        ui.caption(ui.t("ar.stacked_caption", l=layer + 1, label=layer, H=H, value=K * H))
 if K > 1:
     st.plotly_chart(rv.hidden_heatmap(
         run.output, x_labels=labels, title=ui.t("ar.concat_title", H=H, value=2 * H),
@@ -101,7 +101,7 @@ if K > 1:
         zmax=1.0 if cfg.nonlinearity == "tanh" else None, reduced_note=ui.t("fig.reduced")),
         key="ar_concat")
     st.latex(r"o_t = V\,[h_t;\, g_t] + c")
-    st.caption(ui.t("ar.bi_caption", H=H, value=2 * H, O=cfg.output_size))
+    ui.caption(ui.t("ar.bi_caption", H=H, value=2 * H, O=cfg.output_size))
 if arch == "n_to_m":
     st.plotly_chart(rv.hidden_heatmap(
         run.s2s.dec_states, title=ui.t("ar.decoder_title", n=M, value=K * H),
@@ -109,7 +109,7 @@ if arch == "n_to_m":
         reduced_note=ui.t("fig.reduced")), key="ar_decoder")
     st.page_link(ENCODER_DECODER_PAGE, label=ui.t("ar.to_ed"))
 if arch == "n_to_1" and run.readout is not None:
-    st.caption(ui.t("ar.readout_caption_" + readout, value=run.readout.shape[0]))
+    ui.caption(ui.t("ar.readout_caption_" + readout, value=run.readout.shape[0]))
 
 # -- every shape, in torch's conventions ---------------------------------------------------------
 st.subheader(ui.t("ar.shapes"))
@@ -121,5 +121,5 @@ with c1:
         hide_index=True, width="stretch")
 with c2:
     st.code(run.code, language="python", wrap_lines=True)
-st.caption(ui.t("ar.shapes_caption", value=cfg.batch_size))
+ui.caption(ui.t("ar.shapes_caption", value=cfg.batch_size))
 ui.finish(cfg)

@@ -46,7 +46,7 @@ if attend and feed == "init":
     st.warning(ui.t("ed.attention_init"))
     feed = "both"
 st.latex(FORMULAS[context])
-st.caption(ui.t("ed.ctx_caption_" + context) + " " + ui.t("ed.feed_caption_" + feed))
+ui.caption(ui.t("ed.ctx_caption_" + context) + " " + ui.t("ed.feed_caption_" + feed))
 run = arch_run(cfg, ArchSettings(arch=ARCH, M=M, context=context, feed=feed),
                ui.upload_data())
 if run.error:
@@ -61,7 +61,7 @@ st.plotly_chart(av.architecture_diagram(
     ARCH, N, M, context=context, feed=feed, num_layers=cfg.num_layers,
     bidirectional=cfg.bidirectional, in_labels=enc_labels, context_note=NOTES[context]),
     key="ed_diagram")
-st.caption(ui.t("ed.diagram_caption"))
+ui.caption(ui.t("ed.diagram_caption"))
 
 # -- encoder | c | decoder ----------------------------------------------------------------------
 st.subheader(ui.t("ed.states"))
@@ -80,7 +80,7 @@ st.plotly_chart(av.encoder_decoder_figure(
     enc_title=ui.t("ed.enc_axis", T=N), c_title=(f"c_{step}" if attend else "c") + f" [{C}]",
     dec_title=ui.t("ed.dec_axis", n=M), unit_title=ui.t("fig.unit"),
     reduced_note=ui.t("fig.reduced")), key="ed_states")
-st.caption(ui.t("ed.states_caption", T=N, value=C) + " " + ui.t(
+ui.caption(ui.t("ed.states_caption", T=N, value=C) + " " + ui.t(
     "ed.s0_" + ("attention" if attend else "static") + "_" + feed))
 
 # -- attention weights ----------------------------------------------------------------------------
@@ -90,7 +90,7 @@ if s.alpha is not None:
         s.alpha, enc_labels=enc_labels, dec_labels=tokens, step=step,
         title=ui.t("ed.attention_title", n=M, T=N), x_title=ui.t("ed.enc_axis", T=N),
         y_title=ui.t("ed.dec_tokens"), value_label="α"), key="ed_attention")
-    st.caption(ui.t("ed.attention_caption"))
+    ui.caption(ui.t("ed.attention_caption"))
 else:
     st.info(ui.t("ed.no_attention_" + context, T=N))
 
@@ -99,7 +99,7 @@ st.subheader(ui.t("ed.outputs"))
 st.plotly_chart(rv.probs_heatmap(s.probs, title=ui.t("ed.outputs_title", n=M),
                                  x_title=ui.t("ed.dec_step"), y_title=ui.t("fig.class"),
                                  value_label="softmax(y_j)", t_name="j"), key="ed_probs")
-st.caption(ui.t("ed.outputs_caption"))
+ui.caption(ui.t("ed.outputs_caption"))
 with st.expander(ui.t("ed.shapes")):
     st.dataframe(pd.DataFrame(
         [(n, str(tuple(sh)), ui.t(note)) for n, sh, note in run.shapes],
@@ -129,7 +129,7 @@ else:
             x_title=ui.t("ed.bn_x"), y_title=ui.t("ed.bn_y"),
             chance=1.0 / bn.settings.get("vocab", 8), chance_name=ui.t("ed.bn_chance")),
             key="ed_bottleneck")
-        st.caption(ui.t("ed.bn_caption", H=bn.settings.get("hidden", 0),
+        ui.caption(ui.t("ed.bn_caption", H=bn.settings.get("hidden", 0),
                         value=bn.settings.get("vocab", 0), step=bn.settings.get("steps", 0),
                         cell=bn.settings.get("cell", "").upper()))
     with c2:
@@ -141,6 +141,6 @@ else:
                 title=ui.t("ed.bn_example", name=ui.t("ed.task_" + ex["task"]), T=ex["N"]),
                 x_title=ui.t("ed.bn_example_x"), y_title=ui.t("ed.bn_example_y"),
                 value_label="α"), key="ed_trained_attention")
-            st.caption(ui.t("ed.bn_example_caption"))
+            ui.caption(ui.t("ed.bn_example_caption"))
     st.code(bn.command, language="bash")
 ui.finish(cfg)

@@ -22,7 +22,7 @@ c1, c2, c3 = st.columns(3)
 with c1:
     task = ct.TASKS[ui.page_select("task", ui.t("tr.task"),
                                    [ui.t("tr.task_" + k) for k in ct.TASKS])]
-    st.caption(ui.t("tr.task_help_" + task))
+    ui.caption(ui.t("tr.task_help_" + task))
     cell = ct.CELLS[ui.page_select("cell", ui.t("tr.cell"), [names[c] for c in ct.CELLS], 1)]
     hidden = ct.HIDDEN[ui.page_select("hsize", ui.t("tr.hidden"), list(ct.HIDDEN), 2)]
 with c2:
@@ -49,7 +49,7 @@ if task == "memory":
         gate_bias = ct.GATE_BIASES[ui.page_select("gbias", ui.t("tr.gate_bias"),
                                                   list(ct.GATE_BIASES), 3,
                                                   help=ui.t("tr.gate_bias_help"))]
-    st.caption(ui.t("tr.memory_caption", n=lag + 1 + ct.MEMORY_PAD, value=ct.MEMORY_PAD))
+    ui.caption(ui.t("tr.memory_caption", n=lag + 1 + ct.MEMORY_PAD, value=ct.MEMORY_PAD))
 elif task == "chars":
     if "training_text_value" not in ss:
         ss["training_text_value"] = ct.default_text()
@@ -64,7 +64,7 @@ elif task == "chars":
         st.error(ui.t("tr.err_text", length=len(raw), value=n_vocab, limit=rt.MAX_TEXT,
                       hi=rt.MAX_VOCAB))
         text = ct.default_text()
-    st.caption(ui.t("tr.text_caption", length=len(text), value=len(set(text))))
+    ui.caption(ui.t("tr.text_caption", length=len(text), value=len(set(text))))
 
 elif task == "seq2seq":
     c1, c2, c3 = st.columns(3)
@@ -77,7 +77,7 @@ elif task == "seq2seq":
     with c3:
         context = ct.S2S_CONTEXTS[ui.page_select("s2sctx", ui.t("ed.context"),
                                                  [ui.t("ed.ctx_" + k) for k in ct.S2S_CONTEXTS])]
-    st.caption(ui.t("tr.s2s_caption", n=length, value=ct.S2S_SYMBOLS) + " "
+    ui.caption(ui.t("tr.s2s_caption", n=length, value=ct.S2S_SYMBOLS) + " "
                + ui.t("ed.ctx_caption_" + context))
 
 settings = ct.Settings(task=task, cell=cell, hidden_size=hidden, optimizer=opt, lr=lr,
@@ -149,7 +149,7 @@ def live() -> None:
             smooth_name=ui.t("tr.smoothed", n=window), hline=clip_line,
             hline_name=ui.t("tr.clip_line", at=r.settings.clip_at), x_max=r.target),
             key="training_norm")
-    st.caption(ui.t("tr.curves_caption"))
+    ui.caption(ui.t("tr.curves_caption"))
     if sw is not None and sw.running:
         st.progress(sw.progress, text=ui.t("tr.sweep_progress", n=sw.index,
                                            value=len(sw.jobs)))
@@ -161,7 +161,7 @@ run = ss[ct.RUN_KEY]
 
 # -- before and after ----------------------------------------------------------------------------
 st.subheader(ui.t("tr.before_after"))
-st.caption(ui.t("tr.before_after_caption", step=run.step))
+ui.caption(ui.t("tr.before_after_caption", step=run.step))
 now = run.now()
 before = run.before
 t_axis = np.arange(1, run.eval_x.shape[0] + 1)
@@ -178,7 +178,7 @@ if run.settings.task == "sine":
     with c2:
         st.metric(ui.t("tr.r2_before"), f"{before.score:.3f}")
         st.metric(ui.t("tr.r2_now"), f"{now.score:.3f}")
-    st.caption(ui.t("tr.sine_caption"))
+    ui.caption(ui.t("tr.sine_caption"))
 elif run.settings.task == "memory":
     C = run.task.n_symbols
     c1, c2 = st.columns(2)
@@ -193,7 +193,7 @@ elif run.settings.task == "memory":
                                                 a=f"{now.score:.0%}"),
                                      x_title=ui.t("tr.predicted"), y_title=ui.t("tr.true")),
                         key="training_conf_now")
-    st.caption(ui.t("tr.memory_result_caption", value=f"{1 / C:.0%}"))
+    ui.caption(ui.t("tr.memory_result_caption", value=f"{1 / C:.0%}"))
 elif run.settings.task == "seq2seq":
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(ui.t("tr.s2s_tokens_before"), f"{before.score:.0%}")
@@ -213,7 +213,7 @@ elif run.settings.task == "seq2seq":
             1 / ct.S2S_SYMBOLS, title=ui.t("tr.s2s_position_title"),
             x_title=ui.t("tr.s2s_position_axis"), y_title=ui.t("tr.accuracy"),
             chance_name=ui.t("tr.chance"), x_name="j"), key="training_s2s_positions")
-    st.caption(ui.t("tr.s2s_result_caption_" + run.settings.mode, n=M))
+    ui.caption(ui.t("tr.s2s_result_caption_" + run.settings.mode, n=M))
     if now.alpha is not None:
         read = ct.symbols(np.argmax(run.eval_x[:, 0], -1)).split()
         wrote = ct.symbols(np.argmax(now.logits[:, 0], -1)).split()
@@ -223,7 +223,7 @@ elif run.settings.task == "seq2seq":
             title=ui.t("tr.s2s_attention_title", step=run.step),
             x_title=ui.t("tr.s2s_attention_x"), y_title=ui.t("tr.s2s_attention_y")),
             key="training_s2s_attention")
-        st.caption(ui.t("tr.s2s_attention_caption"))
+        ui.caption(ui.t("tr.s2s_attention_caption"))
 else:
     ids_t = run.eval_y[:, 0]
     st.markdown(ui.t("tr.next_char"))
@@ -231,7 +231,7 @@ else:
         ids_t, np.argmax(before.logits[:, 0], -1), np.argmax(now.logits[:, 0], -1))]
     st.code(ct.aligned([(ui.t("tr.target"), shown[0]), (ui.t("tr.before"), shown[1]),
                         (ui.t("tr.after", step=run.step), shown[2])]), language=None)
-    st.caption(ui.t("tr.next_char_caption", a=f"{before.score:.0%}", b=f"{now.score:.0%}"))
+    ui.caption(ui.t("tr.next_char_caption", a=f"{before.score:.0%}", b=f"{now.score:.0%}"))
     temp = ui.page_float("temp", ui.t("tr.temperature"), 0.1, 2.0, 0.8, 0.1,
                          help=ui.t("tr.temperature_help"))
     c1, c2 = st.columns(2)
@@ -241,7 +241,7 @@ else:
     with c2:
         st.markdown(ui.t("tr.sample_now", step=run.step))
         st.code(ct.sample_text(run, temp), language=None, wrap_lines=True)
-    st.caption(ui.t("tr.sample_caption"))
+    ui.caption(ui.t("tr.sample_caption"))
 
 # the hidden state on the first sequence of the evaluation batch
 c1, c2 = st.columns(2)
@@ -265,13 +265,13 @@ with c2:
                                       x_title=ui.t("fig.time"), y_title=ui.t("fig.unit"),
                                       zmax=zmax, reduced_note=ui.t("fig.reduced")),
                     key="training_hidden_now")
-st.caption(ui.t("tr.hidden_caption") + (" " + ui.t("tr.s2s_hidden_caption", n=run.task.seq_len)
+ui.caption(ui.t("tr.hidden_caption") + (" " + ui.t("tr.s2s_hidden_caption", n=run.task.seq_len)
                                         if run.settings.task == "seq2seq" else ""))
 
 # -- accuracy against the lag: three cells on one chart ------------------------------------------
 if run.settings.task == "memory":
     st.subheader(ui.t("tr.sweep"))
-    st.caption(ui.t("tr.sweep_caption", n=ct.SWEEP_STEPS, value=ct.SWEEP_GATE_BIAS))
+    ui.caption(ui.t("tr.sweep_caption", n=ct.SWEEP_STEPS, value=ct.SWEEP_GATE_BIAS))
     s1, s2, _ = st.columns([1.3, 1, 3])
     s1.button(ui.t("tr.sweep_run"), key="training_sweep_run", on_click=ct.start_sweep,
               args=(ct.sweep_config(run.settings),),
@@ -294,7 +294,7 @@ d1.download_button(ui.t("tr.download_weights"), ct.weights_npz(run),
 d2.download_button(ui.t("tr.download_history"), ct.history_csv(run),
                    file_name="loss_history.csv", mime="text/csv", key="training_dl_history",
                    disabled=run.step == 0, width="stretch")
-st.caption(ui.t("tr.download_caption_seq2seq" if run.settings.task == "seq2seq"
+ui.caption(ui.t("tr.download_caption_seq2seq" if run.settings.task == "seq2seq"
                else "tr.download_caption"))
 st.code(ct.torch_snippet(run), language="python")
 ui.finish(cfg)

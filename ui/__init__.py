@@ -24,6 +24,7 @@ from .frame import (
     t,
     upload_data,
 )
+from .math_md import caption, math_md
 
 # One BLAS thread per process: the server runs many sessions' scripts at once, and OpenBLAS's
 # threads busy-wait when the cores are oversubscribed (measured on 2 cores under load: an
@@ -31,6 +32,6 @@ from .frame import (
 # are small enough that one thread loses little when the machine is idle.
 threadpool_limits(limits=1, user_api="blas")
 
-__all__ = ["VIEWS", "Config", "Run", "finish", "frame", "lang", "layer_direction", "message",
-           "page_float", "page_int", "page_number", "page_select", "page_slider", "run_model",
-           "run_or_stop", "set_page_int", "t", "upload_data"]
+__all__ = ["VIEWS", "Config", "Run", "caption", "finish", "frame", "lang", "layer_direction",
+           "math_md", "message", "page_float", "page_int", "page_number", "page_select",
+           "page_slider", "run_model", "run_or_stop", "set_page_int", "t", "upload_data"]
