@@ -64,7 +64,7 @@ def step_views() -> None:
                run.layers[lay][k].h[:, 0]) for lay in range(L) for k in range(K)]
     if K > 1:
         panels.append(("[h_t; g_t]", run.output[:, 0]))
-    tabs = st.tabs([p[0] for p in panels]) if len(panels) > 1 else [st.container()]
+    tabs = st.tabs([ui.math_md(p[0]) for p in panels]) if len(panels) > 1 else [st.container()]
     for n, (tab, (name, h)) in enumerate(zip(tabs, panels, strict=True)):
         with tab:
             st.plotly_chart(rv.hidden_heatmap(
@@ -77,7 +77,7 @@ def step_views() -> None:
     # -- outputs and saturation ---------------------------------------------------------------
     c1, c2 = st.columns(2)
     with c1:
-        tab_p, tab_o = st.tabs(["softmax(o_t)", "o_t = W_ho h_t + b_ho"])
+        tab_p, tab_o = st.tabs([ui.math_md("softmax(o_t)"), ui.math_md("o_t = W_ho h_t + b_ho")])
         with tab_p:
             st.plotly_chart(rv.probs_heatmap(run.probs[:, 0], step=step, x_labels=labels,
                                              title=ui.t("rec.probs"), x_title=time_title,

@@ -83,7 +83,8 @@ ui.caption(ui.t("gr.regime_caption_" + regime) + (" " + ui.t("gr.whh_note")
                                                   if weights is not None else ""))
 for cell, r in runs.items():
     if r.error is not None:
-        st.warning(ui.t("gr.overflow", cell=names[cell], step=r.overflow_step or "?"))
+        st.warning(ui.math_md(ui.t("gr.overflow", cell=names[cell],
+                                            step=r.overflow_step or "?")))
     elif r.result.first_nonfinite_dh is not None:
         st.warning(ui.t("gr.grad_overflow", cell=names[cell],
                         step=r.result.first_nonfinite_dh + 1))
@@ -146,7 +147,7 @@ with c2:
 ui.caption(ui.t("gr.singular_caption"))
 
 # -- where dL/dW_hh comes from, and clipping ----------------------------------------------------
-st.subheader(ui.t("gr.whh"))
+st.subheader(ui.math_md(ui.t("gr.whh")))
 c1, c2 = st.columns([3, 2])
 with c1:
     cell_i = ui.page_select("cell", ui.t("gr.cell"), [names[c] for c in ok])

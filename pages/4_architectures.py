@@ -33,7 +33,7 @@ with c2:
                                             [ui.t("ar.one_feed_" + f) for f in ONE_FEEDS])]
     elif arch == "n_to_m":
         M = ui.page_number("M", ui.t("ar.m_steps", n=MAX_M), 1, MAX_M, 6)
-st.info(ui.t("ar.use_" + arch))
+st.info(ui.math_md(ui.t("ar.use_" + arch)))
 run = arch_run(cfg, ArchSettings(arch=arch, readout=readout, one_feed=one_feed, M=M),
                ui.upload_data())
 if run.error:

@@ -26,7 +26,7 @@ NOTES = {"last": "h_N", "transform": "tanh(W h_N + b)", "mean": "mean", "max": "
 
 cfg = ui.frame("encoder_decoder")
 st.title(ui.t("ed.title"))
-st.markdown(ui.t("ed.intro"))
+st.markdown(ui.math_md(ui.t("ed.intro")))
 if cfg.source == "csv" and ui.upload_data() is None:
     ui.run_or_stop(cfg)  # says what is missing and stops
 K, H = 2 if cfg.bidirectional else 1, cfg.hidden_size
@@ -43,7 +43,7 @@ with c3:
     M = ui.page_number("M", ui.t("ed.m_steps", n=MAX_M), 1, MAX_M, 6, help=ui.t("ed.m_help"))
 attend = context in ("dot", "additive")
 if attend and feed == "init":
-    st.warning(ui.t("ed.attention_init"))
+    st.warning(ui.math_md(ui.t("ed.attention_init")))
     feed = "both"
 st.latex(FORMULAS[context])
 ui.caption(ui.t("ed.ctx_caption_" + context) + " " + ui.t("ed.feed_caption_" + feed))
@@ -92,7 +92,7 @@ if s.alpha is not None:
         y_title=ui.t("ed.dec_tokens"), value_label="α"), key="ed_attention")
     ui.caption(ui.t("ed.attention_caption"))
 else:
-    st.info(ui.t("ed.no_attention_" + context, T=N))
+    st.info(ui.math_md(ui.t("ed.no_attention_" + context, T=N)))
 
 # -- what the decoder writes ----------------------------------------------------------------------
 st.subheader(ui.t("ed.outputs"))
@@ -112,7 +112,7 @@ with st.expander(ui.t("ed.shapes")):
 
 # -- the bottleneck, measured ---------------------------------------------------------------------
 st.subheader(ui.t("ed.bottleneck"))
-st.markdown(ui.t("ed.bottleneck_intro"))
+st.markdown(ui.math_md(ui.t("ed.bottleneck_intro")))
 bn = bottleneck()
 if bn is None:
     st.info(ui.t("ed.bn_missing"))

@@ -509,7 +509,7 @@ def test_stacked_bidirectional_draws_a_heatmap_per_layer_and_direction():
     fwd, bwd = s("df.forward"), s("df.backward")
     assert [tab.label for tab in at.tabs][:5] == [
         s("rec.layer_dir", l=0, d=fwd), s("rec.layer_dir", l=0, d=bwd),
-        s("rec.layer_dir", l=1, d=fwd), s("rec.layer_dir", l=1, d=bwd), "[h_t; g_t]"]
+        s("rec.layer_dir", l=1, d=fwd), s("rec.layer_dir", l=1, d=bwd), "[$h_{t}$; $g_{t}$]"]
     run = compute_run(cfg)
     for n, (layer, k) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
         np.testing.assert_array_equal(hidden(chart(at, f"rec_heat_{n}")),
