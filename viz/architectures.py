@@ -236,9 +236,9 @@ def architecture_diagram(arch: str, n_in: int, n_out: int | None = None, *,
         attend = context in ("dot", "additive")
         g.node("c", cx, cy, "c<sub>j</sub>" if attend else "c", "context")
         if context_note:
-            g.notes.append(dict(text=context_note, x=cx, y=cy + 0.42, xref="x", yref="y",
-                                showarrow=False, font=dict(size=12,
-                                                           color=TERM_COLORS["highlight"])))
+            g.notes.append(dict(text=theme.math_text(context_note), x=cx, y=cy + 0.42, xref="x",
+                                yref="y", showarrow=False,
+                                font=dict(size=12, color=TERM_COLORS["highlight"])))
         if context in ("last", "transform"):
             g.edge(top_ids[-1][0], "c")
             if K == 2:
