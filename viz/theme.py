@@ -220,11 +220,12 @@ def _plain(data: list, layout: dict) -> PlainFigure:
 
 
 def _math_name(trace: dict) -> dict:
-    """The trace with its name (legend, hover) in the titles' notation: "W_ih x_t" is drawn
-    W<sub>ih</sub> x<sub>t</sub>, as in the chart's title above it."""
-    name = trace.get("name")
-    if isinstance(name, str) and "_" in name:
-        trace = {**trace, "name": math_text(name)}
+    """The trace with its name (legend) and hover template in the titles' notation: "W_ih x_t"
+    is drawn W<sub>ih</sub> x<sub>t</sub>, as in the chart's title above it."""
+    for key in ("name", "hovertemplate"):  # the builders' own words, never the learner's
+        value = trace.get(key)
+        if isinstance(value, str) and ("_" in value or "^" in value):
+            trace = {**trace, key: math_text(value)}
     if isinstance(trace.get("colorbar"), dict):
         trace = {**trace, "colorbar": _math_title(trace["colorbar"])}
     return trace
@@ -258,11 +259,10 @@ def figure(data: list, layout: dict) -> go.Figure:
     """The one call that builds a figure from plain trace and layout dicts: a checked
     go.Figure in the tests, a PlainFigure in the app (`VALIDATE`).
 
-    Trace names and axis and colour-bar titles are written in the titles' notation
-    (`math_text`). In the tests every figure
-    is built both ways, and a PlainFigure whose JSON differs from the
-    checked figure's raises: every builder call of the test suite, whatever its inputs, checks
-    that what the app sends is what plotly would have sent."""
+    Trace names, hover templates and axis and colour-bar titles are written in the titles'
+    notation (`math_text`). In the tests every figure is built both ways, and a PlainFigure
+    whose JSON differs from the checked figure's raises: every builder call of the test suite,
+    whatever its inputs, checks that what the app sends is what plotly would have sent."""
     data, layout = [_math_name(tr) for tr in data], _math_layout(layout)
     if not VALIDATE:
         return _plain(data, layout)
@@ -285,7 +285,7 @@ _SUP = re.compile(r"(?<=[A-Za-z0-9α-ωΑ-Ω)])\^(\([^()]*\)|[A-Za-z0-9]+)")
 def math_text(text: str) -> str:
     """The articles' plain notation as plotly draws sub- and superscripts: "W_hh · h_{t-1}"
     becomes "W<sub>hh</sub> · h<sub>t-1</sub>", "(...)^(T-t)" "(...)<sup>T-t</sup>" (titles,
-    axes, colour bars, panel labels and trace names; hover templates stay plain)."""
+    axes, colour bars, panel labels, trace names and hover templates)."""
     text = _SUB_PLAIN.sub(r"<sub>\1</sub>", _SUB_BRACED.sub(r"<sub>\1</sub>", text))
     return _SUP.sub(lambda m: f"<sup>{m.group(1).removeprefix('(').removesuffix(')')}</sup>",
                     text)
