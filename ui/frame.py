@@ -305,8 +305,8 @@ def finish(cfg: C.Config, share: bool = True) -> None:
     A page whose step controls live in a fragment calls finish(cfg) at the end of the fragment
     and finish(cfg, share=False) after it: the fragment then redraws the sidebar's link on its
     own reruns (Streamlit >= 1.67 lets a fragment write into a container the full run made),
-    and the link never shows the previous step. Drawing the link from both places would put
-    two links in the box."""
+    and the link never shows the previous step. The page-level call has nothing newer to
+    show, so it writes only the URL."""
     _write_url(cfg, share)
 
 

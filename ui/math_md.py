@@ -44,7 +44,7 @@ def math_md(text: str) -> str:
 
 
 def caption(text: str, **kwargs) -> None:
-    """st.caption with the notation typeset (`math_md`). For the app's own sentences: a value
-    the learner typed is escaped (md_escape) before it is formatted in, so it is never read as
-    notation."""
+    """st.caption with the notation typeset (`math_md`). For the app's own sentences only:
+    md_escape leaves "_" alone, so a value the learner typed ("x_1") would be typeset too;
+    such captions use st.caption (the data-flow step's character does)."""
     st.caption(math_md(text), **kwargs)
