@@ -28,8 +28,15 @@ from numpy.lib import format as npy_format
 from ui.data_input import MAX_BYTES as DATA_MAX_BYTES
 from ui.data_input import MAX_COLS, MAX_ROWS, DataError
 from ui.i18n import LANGS, STRINGS, translate
-from ui.weights_input import (MAX_ARRAYS, MAX_PARAMETERS, MAX_RATIO, MAX_UNPACKED, RATIO_FLOOR,
-                              parameter_count, parse_weights_npz)
+from ui.weights_input import (
+    MAX_ARRAYS,
+    MAX_PARAMETERS,
+    MAX_RATIO,
+    MAX_UNPACKED,
+    RATIO_FLOOR,
+    parameter_count,
+    parse_weights_npz,
+)
 
 frame = importlib.import_module("ui.frame")  # ui exports frame(), which hides the module
 ROOT = Path(__file__).resolve().parent.parent

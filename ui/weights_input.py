@@ -165,7 +165,8 @@ def _check_header(name: str, info: zipfile.ZipInfo, header) -> None:
     if gated:  # (4H, H) for an LSTM, (3H, H) for a GRU, whatever H is
         raise DataError("wt.not_rnn", rows=shape[0], cols=shape[1])
     allowed = _allowed_shape(name)
-    if len(shape) != len(allowed) or not all(1 <= n <= hi for n, hi in zip(shape, allowed)):
+    if len(shape) != len(allowed) or not all(
+            1 <= n <= hi for n, hi in zip(shape, allowed, strict=True)):
         raise DataError("wt.shape_limit", name=name, shape=_shape_text(shape)[:80],
                         allowed="(" + ", ".join(f"1 … {hi}" for hi in allowed) + ")")
     nbytes = math.prod(shape) * dtype.itemsize
@@ -241,7 +242,7 @@ def parse_weights_npz(data: bytes, max_bytes: int = MAX_BYTES) -> dict[str, np.n
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as err:
             # a local header that disagrees with the directory, a broken deflate stream, a CRC
             # that does not match what was unpacked
-            raise DataError("wt.corrupt", name=name, size=info.file_size) from err
+            raise DataError("wt.corrupt", name=name, size=info.file_size if info else 0) from err
     return state
 
 
