@@ -521,6 +521,10 @@ def _upload(form: _Form):
                                     cols=MAX_COLS)
                 ss[REFUSED_KEY]["upload"] = (digest, err)
                 st.error(message(err))
+    else:
+        refused = ss.get(REFUSED_KEY, {}).get("upload")
+        if refused is not None and refused[1].key == "up.data_memory":
+            del ss[REFUSED_KEY]["upload"]  # removed: there may be memory for it next time
     current = ss.get(UPLOAD_KEY)
     if current is None:
         st.info(t("side.upload_none"))
@@ -615,6 +619,10 @@ def _weights(cfg: C.Config, data_D) -> C.Config:
                 ss[REFUSED_KEY]["weights"] = (digest, err)
                 st.error(message(err))
                 return replace(cfg, weights="")
+    else:
+        refused = ss.get(REFUSED_KEY, {}).get("weights")
+        if refused is not None and refused[1].key == "wt.memory":
+            del ss[REFUSED_KEY]["weights"]  # removed: there may be memory for it next time
     current = ss.get(WEIGHTS_KEY)
     if current is None:
         return replace(cfg, weights="")

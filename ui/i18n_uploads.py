@@ -55,12 +55,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "数组 {name} 解压后不是压缩包中列出的 {size:,} 字节。文件已损坏或被篡改。"),
     "wt.memory": (
         "The server has no memory left to read this weights file now (files that unpack to "
-        "at most {limit:,} bytes are read). Try again later, or with a smaller network.",
+        "at most {limit:,} bytes are read). Remove the file and upload it again later, or use "
+        "a smaller network.",
         "服务器当前没有足够的内存读取这个权重文件（只读取解压后不超过 {limit:,} 字节的文件）。"
-        "请稍后再试，或换用更小的网络。"),
+        "请移除该文件，稍后重新上传，或换用更小的网络。"),
     "up.data_memory": (
         "The server has no memory left to read this file now (files of at most {limit:,} "
-        "bytes, {rows:,} rows and {cols} columns are read). Try again later.",
+        "bytes, {rows:,} rows and {cols} columns are read). Remove the file and upload it "
+        "again later.",
         "服务器当前没有足够的内存读取这个文件（只读取不超过 {limit:,} 字节、{rows:,} 行、"
-        "{cols} 列的文件）。请稍后再试。"),
+        "{cols} 列的文件）。请移除该文件，稍后重新上传。"),
 }
