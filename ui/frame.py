@@ -28,6 +28,7 @@ LANG_KEY = "rnnx_lang"
 UPLOAD_KEY = "rnnx_upload"  # (digest, file name, array (T, D))
 WEIGHTS_KEY = "rnnx_weights"  # (digest, file name, state dict)
 WEIGHTS_NONCE = "rnnx_weights_nonce"  # bumped to give the weights uploader a new, empty widget
+REFUSED_KEY = "rnnx_refused"  # {"upload" or "weights": (digest, DataError)}: not parsed again
 URL_KEY = "rnnx_url_initial"  # the query parameters the session was opened with
 WARN_KEY = "rnnx_url_warnings"
 PAGE_KEY = "rnnx_page_state"  # {"page_name": value} of page-only controls
@@ -500,7 +501,12 @@ def _upload(form: _Form):
         data = file.getvalue()
         digest = hashlib.sha256(data).hexdigest()[:16]
         current = ss.get(UPLOAD_KEY)
-        if current is None or current[0] != digest:
+        refused = ss.setdefault(REFUSED_KEY, {}).get("upload")
+        if refused is not None and refused[0] == digest:  # refused before: say so again
+            st.error(message(refused[1]))
+        elif current is None or current[0] != digest:
+            from .data_input import MAX_COLS, MAX_ROWS
+
             try:
                 if len(data) > MAX_BYTES:
                     raise DataError("data.too_large", size=len(data), limit=MAX_BYTES)
@@ -509,8 +515,16 @@ def _upload(form: _Form):
                 else:
                     arr, _names = parse_csv(data)
                 ss[UPLOAD_KEY] = (digest, file.name, arr)
-            except DataError as err:
+            except (DataError, MemoryError) as err:
+                if isinstance(err, MemoryError):  # the server's memory, not the file's fault
+                    err = DataError("up.data_memory", limit=MAX_BYTES, rows=MAX_ROWS,
+                                    cols=MAX_COLS)
+                ss[REFUSED_KEY]["upload"] = (digest, err)
                 st.error(message(err))
+    else:
+        refused = ss.get(REFUSED_KEY, {}).get("upload")
+        if refused is not None and refused[1].key == "up.data_memory":
+            del ss[REFUSED_KEY]["upload"]  # removed: there may be memory for it next time
     current = ss.get(UPLOAD_KEY)
     if current is None:
         st.info(t("side.upload_none"))
@@ -588,14 +602,27 @@ def _weights(cfg: C.Config, data_D) -> C.Config:
         data = file.getvalue()
         digest = hashlib.sha256(data).hexdigest()[:16]
         current = ss.get(WEIGHTS_KEY)
+        refused = ss.setdefault(REFUSED_KEY, {}).get("weights")
+        if refused is not None and refused[0] == digest:  # refused before: say so again
+            st.error(message(refused[1]))
+            return replace(cfg, weights="")
         if current is None or current[0] != digest:
+            from .weights_input import MAX_UNPACKED
+
             try:
                 state = parse_weights_npz(data)
                 sizes = infer_sizes(state)
                 ss[WEIGHTS_KEY] = (digest, file.name, state, sizes)
-            except DataError as err:
+            except (DataError, MemoryError) as err:
+                if isinstance(err, MemoryError):  # the server's memory, not the file's fault
+                    err = DataError("wt.memory", limit=MAX_UNPACKED)
+                ss[REFUSED_KEY]["weights"] = (digest, err)
                 st.error(message(err))
                 return replace(cfg, weights="")
+    else:
+        refused = ss.get(REFUSED_KEY, {}).get("weights")
+        if refused is not None and refused[1].key == "wt.memory":
+            del ss[REFUSED_KEY]["weights"]  # removed: there may be memory for it next time
     current = ss.get(WEIGHTS_KEY)
     if current is None:
         return replace(cfg, weights="")
