@@ -109,12 +109,21 @@ def md_escape(value, limit: int = SHOW_CHARS) -> str:
     return _WWW_COLON_AT.sub(lambda m: m.group() + _JOINER, text)
 
 
+class _Escaped(str):
+    """md_escape's result where a template quotes it with {value!r}: repr() would double every
+    backslash (an escaped "\\[" turns into a raw "[") and spell the word joiner out."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"
+
+
 def message(err: Exception, **params) -> str:
     """A translated message for a ConfigError or DataError, or the error's own text. Every
-    string filled into it is escaped (md_escape), since st.error and st.warning render
-    markdown: the error's values and names come from a link, a file or a paste."""
+    string the error carries is escaped (md_escape), since st.error and st.warning render
+    markdown and its values and names come from a link, a file or a paste. `params` (field,
+    kept) are the app's own words, or escaped by the caller."""
     def safe(values: dict) -> dict:
-        return {k: md_escape(v) if isinstance(v, str) and k != "where_key" else v
+        return {k: _Escaped(md_escape(v)) if isinstance(v, str) and k != "where_key" else v
                 for k, v in values.items()}
 
     if isinstance(err, DataError):  # where_key names a template: {where} is filled from it
@@ -122,7 +131,7 @@ def message(err: Exception, **params) -> str:
     key = getattr(err, "key", None)
     if key in STRINGS:
         try:
-            return t(key, **safe({**getattr(err, "params", {}), **params}))
+            return t(key, **{**safe(getattr(err, "params", {})), **params})
         except (KeyError, IndexError, ValueError):
             pass
     return md_escape(str(err), limit=400)
@@ -679,11 +688,11 @@ def warning_text(param: str, value, err: Exception) -> str:
     file as a whole."""
     field = next((n for n, spec in C.FIELDS.items() if spec.url == param), None)
     if field is None:  # not a setting: its name is the learner's text
-        label, kept = param, "en" if param == "lang" else ""
+        label, kept = md_escape(param), "en" if param == "lang" else ""
     else:
-        label = t("field." + field) if "field." + field in STRINGS else param
-        kept = getattr(C.DEFAULT, field)
-    reason = message(err, field=label, kept=kept)  # escapes label and kept with the rest
+        label = t("field." + field) if "field." + field in STRINGS else md_escape(param)
+        kept = getattr(C.DEFAULT, field)  # the app's own default
+    reason = message(err, field=label, kept=kept)
     if not param:
         return reason
     return t("err.url", param=md_escape(param), value=md_escape(value), reason=reason)
