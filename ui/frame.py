@@ -653,8 +653,8 @@ def _weights(cfg: C.Config, data_D) -> C.Config:
         lines = "; ".join(f"{n}: {t('wt.expected')} {e if e else '—'}, {t('wt.given')} "
                           f"{g if g else '—'}" for n, e, g in problems[:6])
         more = len(problems) - 6
-        st.error(t("wt.mismatch", name=md_escape(name), problems=lines + (f" (+{more})" if more > 0
-                                                                  else "")))
+        st.error(t("wt.mismatch", name=md_escape(name),
+                   problems=lines + (f" (+{more})" if more > 0 else "")))
         st.button(t("wt.adopt", D=sizes["input_size"], H=sizes["hidden_size"],
                     L=sizes["num_layers"]), on_click=_adopt, args=(sizes,), width="stretch")
         return replace(cfg, weights="")
