@@ -291,6 +291,23 @@ def test_an_uploaded_files_name_is_shown_as_text(lang):
     assert_text_only(loaded)
 
 
+def test_an_uploaded_weights_files_name_is_shown_as_text():
+    from ui.compute import compute_run
+    from ui.config import Config
+    from ui.export import weights_npz
+
+    name = "![p](http://evil.example/p.png) www.evil.example.npz"
+    at = new_app()
+    at.run(timeout=TIMEOUT)
+    data = weights_npz(compute_run(Config(hidden_size=8, output_size=3)))  # not the app's sizes
+    at.file_uploader(key="w_weights_file").upload(name, data, "application/octet-stream").run(
+        timeout=TIMEOUT)
+    check_no_exception(at)
+    [error] = texts(at.error)
+    assert md_escape(name) in error and name in visible(error)
+    assert_text_only([error])
+
+
 def test_a_hostile_csv_header_and_cell_are_named_as_text():
     header, cell = PAYLOADS["image"], PAYLOADS["www_host"]
     at = new_app()
