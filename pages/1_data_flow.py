@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from rnn_core import analysis
 from ui.export import weights_npz
+from ui.frame import md_escape
 from ui.torch_code import torch_code
 from viz import dataflow
 
@@ -33,7 +34,7 @@ def step_views() -> None:
     label = run.step_labels[i] if run.step_labels else None
     prev = ui.t("df.h_next") if direction else "h_{t-1}"
     if label:
-        st.caption(ui.t("df.step_label", t=step, label=label))
+        st.caption(ui.t("df.step_label", t=step, label=md_escape(label)))
 
     # -- the two products -------------------------------------------------------------------------
     st.subheader(ui.t("df.products"))

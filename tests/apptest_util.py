@@ -25,6 +25,9 @@ if str(ROOT) not in sys.path:
 # first makes Streamlit set its loggers up, so the level set next sticks.
 streamlit.config.get_option("logger.level")
 streamlit.logger.set_log_level("critical")
+# A test that fails on an exception shows its message and trace (check_no_exception); the app's
+# own config (client.showErrorDetails = "none") withholds both from learners.
+streamlit.config.set_option("client.showErrorDetails", "full")
 
 APP = ROOT / "app.py"
 PAGES = {"home": None, "data_flow": "pages/1_data_flow.py",

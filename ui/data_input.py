@@ -3,7 +3,9 @@ what was wrong, where, and what is allowed.
 
 Axes: T time steps (one row each), D input features (one column each).
 
-Pure Python and NumPy (no Streamlit): the pages catch `DataError` and show `err.message(lang)`.
+Pure Python and NumPy (no Streamlit): the app catches `DataError` and shows it through
+`ui.frame.message`, which escapes every string in `params` (cells and header names are the
+learner's text; st.error renders markdown). `err.message(lang)` itself is plain text.
 Positions in messages count as a person does: row = the line of the pasted text or of the file
 (blank and comment lines included, as an editor or spreadsheet numbers them), column = the
 value's place in its row, both from 1. In an uploaded .npy array, row and column are the array

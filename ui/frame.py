@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import fields, replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -67,35 +68,74 @@ def t(key: str, **params) -> str:
     return translate(key, lang(), **params)
 
 
-# What could turn a typed value into a link, an image, HTML, code, maths or emphasis across
-# words; "_" and "." stay as typed (parameter names have them, and they are harmless).
-_MD_SPECIAL = "\\`*[]()<>!|~$"
+# Learner text in markdown (st.error, st.warning, st.caption render it) must show as written.
+# A backslash goes before every character that can start a construct inside one line of a
+# paragraph: links and images need "[", HTML and <autolinks> "<", code "`", emphasis and
+# strikethrough "*" "~" and a "_" that is not between two letters or digits (inside a word it
+# never is emphasis: weight_ih_l0 stays as typed), LaTeX "$", entities "&", headings "#",
+# quotes ">"; and before a list marker or a rule ("- ", "1. ", "---") at the start, where it
+# would open the message. A backslash does not stop GFM's bare-URL links (remark-gfm finds them
+# in the text after the escapes are gone: measured in Chromium with Streamlit 1.67), so an
+# invisible word joiner goes after every ":" and "@" and after "www", where a URL or an e-mail
+# address cannot hold it: "https:<WJ>//x", "a@<WJ>x.org" and "www<WJ>.x.org" are text, and so
+# are Streamlit's ":red[...]" and ":smile:". Control and other invisible characters are shown
+# as escapes (\n, \u202e), which keeps the text on one line, where no other block (setext
+# heading, table, footnote, code fence) can start.
+_ESCAPE = frozenset("\\`*[]()<>|~$&#")
+_JOINER = "\u2060"  # WORD JOINER: zero width, and not a character a URL or an e-mail may hold
+_WWW_COLON_AT = re.compile("www|[:@]", re.IGNORECASE)
+_LEADING_MARKER = re.compile(r"^(?:[-+](?=[\s-]|$)|\d{1,9}\.(?=\s|$))")
+SHOW_CHARS = 80  # a longer value is cut, with "..." after it
 
 
-def md_escape(value) -> str:
-    """`value` as text that markdown shows as written: a link or an image typed into a URL
-    parameter or a file must not become one in the app's own message."""
+def md_escape(value, limit: int = SHOW_CHARS) -> str:
+    """`value` as markdown that shows it as written (less the cut past `limit` characters): for
+    every string a learner supplied that a message shows (a setting's name or value, a file
+    name, a URL parameter, a CSV header or cell, pasted text, a character of a text)."""
     text = str(value)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+    out = []
+    for i, c in enumerate(text):
+        if c in _ESCAPE or (c == "_" and not (0 < i < len(text) - 1 and text[i - 1].isalnum()
+                                              and text[i + 1].isalnum())):
+            out.append("\\")
+        out.append(c)
+    text = "".join(out)
+    marker = _LEADING_MARKER.match(text)
+    if marker:  # escape its last character: "\- x", "\---", "1\. x"
+        text = text[:marker.end() - 1] + "\\" + text[marker.end() - 1:]
+    return _WWW_COLON_AT.sub(lambda m: m.group() + _JOINER, text)
+
+
+class _Escaped(str):
+    """md_escape's result where a template quotes it with {value!r}: repr() would double every
+    backslash (an escaped "\\[" turns into a raw "[") and spell the word joiner out."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"
 
 
 def message(err: Exception, **params) -> str:
-    """A translated message for a ConfigError or DataError, or the error's own text. Values a
-    user gave are escaped, since st.error and st.warning render markdown."""
-    if isinstance(err, DataError):
-        safe = {k: md_escape(v) if isinstance(v, str) else v for k, v in err.params.items()}
-        return DataError(err.key, **safe).message(lang())  # fills {where} first
+    """A translated message for a ConfigError or DataError, or the error's own text. Every
+    string the error carries is escaped (md_escape), since st.error and st.warning render
+    markdown and its values and names come from a link, a file or a paste. `params` (field,
+    kept) are the app's own words, or escaped by the caller."""
+    def safe(values: dict) -> dict:
+        return {k: _Escaped(md_escape(v)) if isinstance(v, str) and k != "where_key" else v
+                for k, v in values.items()}
+
+    if isinstance(err, DataError):  # where_key names a template: {where} is filled from it
+        return DataError(err.key, **safe(err.params)).message(lang())
     key = getattr(err, "key", None)
     if key in STRINGS:
-        merged = {**getattr(err, "params", {}), **params}
-        merged = {k: md_escape(v) if k == "value" else v for k, v in merged.items()}
         try:
-            return t(key, **merged)
+            return t(key, **{**safe(getattr(err, "params", {})), **params})
         except (KeyError, IndexError, ValueError):
             pass
-    return md_escape(str(err))
+    return md_escape(str(err), limit=400)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,7 +571,7 @@ def _upload(form: _Form):
         return None, None
     digest, name, arr = current
     form.values["upload"] = digest
-    st.caption(t("side.upload_ok", name=name, rows=arr.shape[0], cols=arr.shape[1]))
+    st.caption(t("side.upload_ok", name=md_escape(name), rows=arr.shape[0], cols=arr.shape[1]))
     return arr.shape
 
 
@@ -628,7 +668,7 @@ def _weights(cfg: C.Config, data_D) -> C.Config:
         return replace(cfg, weights="")
     digest, name, state, sizes = current
     if not sizes["bias"]:
-        st.error(t("wt.no_bias", name=name))
+        st.error(t("wt.no_bias", name=md_escape(name)))
         return replace(cfg, weights="")
     expected = _expected_shapes(cfg, D)
     K = 2 if cfg.bidirectional else 1
@@ -640,12 +680,12 @@ def _weights(cfg: C.Config, data_D) -> C.Config:
         lines = "; ".join(f"{n}: {t('wt.expected')} {e if e else '—'}, {t('wt.given')} "
                           f"{g if g else '—'}" for n, e, g in problems[:6])
         more = len(problems) - 6
-        st.error(t("wt.mismatch", name=name, problems=lines + (f" (+{more})" if more > 0
-                                                                  else "")))
+        st.error(t("wt.mismatch", name=md_escape(name),
+                   problems=lines + (f" (+{more})" if more > 0 else "")))
         st.button(t("wt.adopt", D=sizes["input_size"], H=sizes["hidden_size"],
                     L=sizes["num_layers"]), on_click=_adopt, args=(sizes,), width="stretch")
         return replace(cfg, weights="")
-    st.success(t("wt.using", name=name))
+    st.success(t("wt.using", name=md_escape(name)))
     st.button(t("wt.remove"), on_click=_drop_weights, width="stretch")
     return replace(cfg, weights=digest)
 
@@ -668,6 +708,22 @@ def upload_data():
 # ---------------------------------------------------------------------------------------------
 # the frame
 # ---------------------------------------------------------------------------------------------
+
+def warning_text(param: str, value, err: Exception) -> str:
+    """The sidebar's warning for a problem (param, value, error) of a link or a settings file:
+    the parameter and the value as given, escaped, and why it was not used. param "": the
+    file as a whole."""
+    field = next((n for n, spec in C.FIELDS.items() if spec.url == param), None)
+    if field is None:  # not a setting: its name is the learner's text
+        label, kept = md_escape(param), "en" if param == "lang" else ""
+    else:
+        label = t("field." + field) if "field." + field in STRINGS else md_escape(param)
+        kept = getattr(C.DEFAULT, field)  # the app's own default
+    reason = message(err, field=label, kept=kept)
+    if not param:
+        return reason
+    return t("err.url", param=md_escape(param), value=md_escape(value), reason=reason)
+
 
 def frame(page: str = "") -> C.Config:
     """Set up the page, draw the shared sidebar, and return the configuration."""
@@ -698,12 +754,7 @@ def frame(page: str = "") -> C.Config:
             ss[WARN_KEY] = []
         with warn_slot:
             for param, value, err in ss.get(WARN_KEY, []):
-                field = next((n for n, s in C.FIELDS.items() if s.url == param), param)
-                label = t("field." + field) if "field." + field in STRINGS else param
-                kept = "en" if param == "lang" else getattr(C.DEFAULT, field, "")
-                reason = message(err, field=label, kept=kept)
-                st.warning(reason if not param else t("err.url", param=md_escape(param),
-                                                      value=md_escape(value), reason=reason))
+                st.warning(warning_text(param, value, err))
         st.button(t("side.preset"), help=t("side.preset_help"), on_click=_apply_preset,
                   width="stretch")
         st.button(t("side.reset"), on_click=_reset, width="stretch")

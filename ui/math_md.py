@@ -45,6 +45,6 @@ def math_md(text: str) -> str:
 
 def caption(text: str, **kwargs) -> None:
     """st.caption with the notation typeset (`math_md`). For the app's own sentences only:
-    md_escape leaves "_" alone, so a value the learner typed ("x_1") would be typeset too;
-    such captions use st.caption (the data-flow step's character does)."""
+    a caption that quotes the learner's text uses st.caption with the text through
+    ui.frame.md_escape (the data-flow step's character does)."""
     st.caption(math_md(text), **kwargs)

@@ -1,0 +1,93 @@
+"""Text stays text in Chromium: a link whose values are URLs, a www host, a markdown image and a
+markdown link is opened, and the app's warnings show them as written, with no <a> or <img>
+pointing at the other site and no request to it (tests/test_text_stays_text.py checks the
+escaping itself; this checks what the browser's markdown makes of it).
+
+Its own server and browser, in the fixtures' form of tests/test_browser.py: the test fails on a
+console or page error and on a traceback in the server's log.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from browser_util import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    TIMEOUT_MS,
+    VIEWPORT,
+    WARNING,
+    ConsoleLog,
+    open_page,
+    start_server,
+    texts,
+)
+from conftest import browser_or_skip
+
+pytestmark = pytest.mark.browser
+
+JOINER = "\u2060"  # invisible: the app puts it after ":", "@" and "www" (ui.frame.md_escape)
+HOSTILE = {"hidden": "https://evil.example/sign-in", "lang": "www.evil.example",
+           "src": "![p](http://evil.example/pixel.png)",
+           "act": "[Sign in](http://evil.example/login)"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    browser_or_skip()
+    srv = start_server()
+    yield srv
+    srv.stop()
+    srv.log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def base(server):
+    """The module server's base URL; the test fails if the server logs a traceback meanwhile."""
+    mark = len(server.log_text())
+    yield server.url
+    new = server.log_text()[mark:]
+    assert "Traceback" not in new, f"the server logged an exception:\n{new[-4000:]}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a context of its own; the test fails on any console or page error."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    log = ConsoleLog()
+    log.attach(pg)
+    yield pg
+    context.close()
+    assert not log.errors, "errors in the browser console:\n" + "\n".join(log.errors)
+
+
+def test_a_hostile_link_shows_its_values_as_text_with_no_link_or_image(page, base):
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    open_page(page, f"{base}/?{urlencode(HOSTILE)}")
+    assert not texts(page, EXCEPTION)
+    warnings = [w.replace(JOINER, "") for w in texts(page, WARNING)]
+    assert len(warnings) == len(HOSTILE), warnings
+    for name, value in HOSTILE.items():
+        assert any(f"{name} = {value}" in w for w in warnings), (name, value, warnings)
+    evil = page.locator('a[href*="evil.example"], img[src*="evil.example"], '
+                        '[src*="evil.example"], [href*="evil.example"]')
+    assert evil.count() == 0, [evil.nth(i).evaluate("e => e.outerHTML")
+                               for i in range(evil.count())]
+    assert page.locator(f"{WARNING} a, {WARNING} img").count() == 0
+    assert not [u for u in requested if (urlsplit(u).hostname or "").endswith("evil.example")]
