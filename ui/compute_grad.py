@@ -21,7 +21,7 @@ CELLS = ("rnn", "lstm", "gru")
 # per cell. Past this a cell is left out with a message (H = 1000, T = 2000 would need 15 GB for
 # the vanilla RNN alone).
 MAX_JACOBIAN_ENTRIES = 20_000_000  # T * S^2: 160 MB of float64, twice with the products
-# Their products and singular values are about 22 * T * S^3 operations per cell
+# Their products and singular values are about 26 * T * S^3 operations per cell
 # (rnn_core.work.jacobian_flops): past this many seconds of one core a cell is left out too.
 MAX_JACOBIAN_SECONDS = work.JACOBIAN_BUDGET_SECONDS
 MAX_JACOBIAN_WORK = work.flops_for(MAX_JACOBIAN_SECONDS)  # operations, the same limit
@@ -196,6 +196,9 @@ def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                    weights if cfg.weights else None)
 
 
+CHECK_ENTRIES = 8  # entries of each tensor the full gradient check perturbs
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """A gradient check of one cell: {tensor: largest relative error} and what it checked
@@ -203,9 +206,12 @@ class CheckResult:
 
     errors: dict
     plan: work.CheckPlan
+    T: int  # the sequence's steps and samples, of which the plan may check the first
+    B: int
 
 
-def check_plan(cfg: Config, cell: str, T: int, D: int, max_entries: int = 8) -> work.CheckPlan:
+def check_plan(cfg: Config, cell: str, T: int, D: int,
+               max_entries: int = CHECK_ENTRIES) -> work.CheckPlan:
     """What the gradient check of `cell` will check on T steps of D features: the full check
     of `max_entries` entries per tensor, or a sample within work.CHECK_BUDGET_SECONDS."""
     return work.plan_gradient_check(cell, T, cfg.batch_size, D, cfg.hidden_size,
@@ -214,7 +220,7 @@ def check_plan(cfg: Config, cell: str, T: int, D: int, max_entries: int = 8) -> 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
-                   max_entries: int = 8, _weights=None) -> CheckResult:
+                   max_entries: int = CHECK_ENTRIES, _weights=None) -> CheckResult:
     """Largest relative error between the analytic and the central-difference gradients of
     `max_entries` entries of every tensor, for one cell on the configuration's sequence, when
     that fits work.CHECK_BUDGET_SECONDS of one core; else of the sample `check_plan` picks
@@ -231,4 +237,4 @@ def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _u
         errors = rnn_core.check_rnn_gradients(model, x, state0, seed=cfg.seed,
                                               max_entries=plan.entries, steps=plan.steps,
                                               batch=plan.batch, tensors=some)
-    return CheckResult(errors, plan)
+    return CheckResult(errors, plan, T, B)
