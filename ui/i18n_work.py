@@ -44,4 +44,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "a shorter sequence allow more steps.",
         "这个网络训练 {n:,} 步单核约需 {full}；一次训练最多 {limit}，所以这次训练 {m:,} 步。"
         "减少隐藏单元、减小批量或缩短序列可以训练更多步。"),
+    "tr.sweep_reduced": (
+        "At these sizes the comparison ({n:,} steps for each cell and lag) would take about "
+        "{full} of one core; the limit is {limit}, so each cell and lag trains {m:,} steps.",
+        "在这样的规模下，这个比较（每种单元、每个延迟各 {n:,} 步）单核约需 {full}；"
+        "上限为 {limit}，所以每种单元、每个延迟各训练 {m:,} 步。"),
 }
