@@ -221,7 +221,7 @@ SAMPLES = {
     "S": 2048, "cells": "vanilla RNN, LSTM",
     # the work budget (ui/i18n_work.py)
     "e": 3, "full_e": 8, "full": "11 min", "estimate": "23 s", "ops": "5.7e+11", "k": 5,
-    "names": "weight_ih_l0, h0", "m": 1451, "B": 12, "b": 1, "samples": "sample 0",
+    "names": "weight_ih_l0, h0", "m": 1451, "B": 12, "samples": "sample 0",
     "steps": "the first 3 of 20 steps",
 }
 

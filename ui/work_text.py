@@ -36,6 +36,6 @@ def check_note(cell_name: str, plan: work.CheckPlan, T: int, B: int, max_entries
                   samples=samples, full_e=max_entries, full=duration(plan.full_seconds),
                   limit=duration(work.CHECK_BUDGET_SECONDS))
     if len(plan.tensors) < plan.n_tensors:
-        return t("gr.check_reduced_some", k=len(plan.tensors), names=", ".join(f"`{n}`" for n in plan.tensors),
-                 **common)
+        names = ", ".join(f"`{n}`" for n in plan.tensors)
+        return t("gr.check_reduced_some", k=len(plan.tensors), names=names, **common)
     return t("gr.check_reduced", **common)
