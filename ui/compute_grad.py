@@ -210,12 +210,12 @@ class CheckResult:
     B: int
 
 
-def check_plan(cfg: Config, cell: str, T: int, D: int,
+def check_plan(cfg: Config, cell: str, T: int, B: int, D: int,
                max_entries: int = CHECK_ENTRIES) -> work.CheckPlan:
-    """What the gradient check of `cell` will check on T steps of D features: the full check
-    of `max_entries` entries per tensor, or a sample within work.CHECK_BUDGET_SECONDS."""
-    return work.plan_gradient_check(cell, T, cfg.batch_size, D, cfg.hidden_size,
-                                    cfg.num_layers, cfg.bidirectional, max_entries)
+    """What the gradient check of `cell` will check on x (T, B, D): the full check of
+    `max_entries` entries per tensor, or a sample within work.CHECK_BUDGET_SECONDS."""
+    return work.plan_gradient_check(cell, T, B, D, cfg.hidden_size, cfg.num_layers,
+                                    cfg.bidirectional, max_entries)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -228,7 +228,7 @@ def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _u
     del upload_key
     x, _, _ = make_input(cfg, _upload)
     T, B, D = x.shape
-    plan = check_plan(cfg, cell, T, D, max_entries)
+    plan = check_plan(cfg, cell, T, B, D, max_entries)
     model = make_cell(cell, cfg, D, gs, _weights if cfg.weights else None)
     h0 = make_h0(cfg, B)
     state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
