@@ -4,22 +4,26 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from rnn_core import diagnostics
+from rnn_core import diagnostics, work
 from ui.compute_grad import (
     CELLS,
+    CHECK_ENTRIES,
     CLIPS,
     LOSSES,
     MAX_JACOBIAN_ENTRIES,
+    MAX_JACOBIAN_SECONDS,
     MEASURES,
     GradSettings,
     fits,
     gradient_check,
     gradient_runs,
+    jacobian_work,
     measure_whh,
     state_size,
 )
 from ui.export_data import gradients_csv
 from ui.frame import weights_state
+from ui.work_text import check_note, duration
 from viz import gradients as gv
 from viz import recurrence as rv
 
@@ -61,16 +65,51 @@ layer, direction = ui.layer_direction(cfg)
 
 gs = GradSettings(loss=loss, target=target, scale=scale, measure=measure, clip=clip,
                   clip_at=clip_at, rescale=rescale)
+
+
+def check_section(cells: list) -> None:
+    """The gradient check of `cells` on a click: the full check, or a sample within the work
+    budget with a note saying which (it needs no Jacobians, so cells the view leaves out can
+    still be checked)."""
+    st.subheader(ui.t("gr.check"))
+    ui.caption(ui.t("gr.check_caption_budget", limit=duration(work.CHECK_BUDGET_SECONDS)))
+    if not st.button(ui.t("gr.check_run"), key="gradients_check"):
+        return
+    upload_key = cfg.upload if cfg.source == "csv" else ""
+    checks = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data(), _weights=weights)
+              for c in cells}
+    for c, res in checks.items():
+        if res.plan.reduced:  # a sample of the check: say which
+            st.info(check_note(names[c], res.plan, res.T, res.B, CHECK_ENTRIES))
+    cols = st.columns(len(checks))
+    for col, (c, res) in zip(cols, checks.items(), strict=True):
+        worst = max(res.errors.values())
+        col.metric(names[c], f"{worst:.1e}", help=ui.t("gr.check_help"))
+        col.dataframe(pd.DataFrame(sorted(res.errors.items()),
+                                   columns=[ui.t("df.col_name"), ui.t("gr.rel_err")]),
+                      hide_index=True, width="stretch")
+
+
 T = ui.run_or_stop(cfg).T  # the data's length (text, numbers and files set it)
-too_big = [c for c in CELLS if not fits(c, T, cfg.hidden_size)]
-if too_big:
-    S = {c: state_size(c, cfg.hidden_size) for c in too_big}
+H = cfg.hidden_size
+too_big = [c for c in CELLS if T * state_size(c, H) ** 2 > MAX_JACOBIAN_ENTRIES]
+if too_big:  # memory: the Jacobians' entries
+    S = {c: state_size(c, H) for c in too_big}
     st.warning(ui.t("gr.too_big", cells=", ".join(ui.t("gr.cell_" + c) for c in too_big),
                     T=T, S=max(S.values()), limit=MAX_JACOBIAN_ENTRIES))
-    if len(too_big) == len(CELLS):
-        st.stop()
-runs = gradient_runs(cfg, gs, ui.upload_data(), layer, direction, weights)
+too_slow = [c for c in CELLS if c not in too_big and not fits(c, T, H)]
+if too_slow:  # time: their products and singular values
+    worst = max(too_slow, key=lambda c: jacobian_work(c, T, H))
+    st.warning(ui.t("gr.too_much_work", cells=", ".join(ui.t("gr.cell_" + c) for c in too_slow),
+                    ops=f"{jacobian_work(worst, T, H):.1e}", T=T, S=state_size(worst, H),
+                    estimate=duration(work.seconds(jacobian_work(worst, T, H))),
+                    limit=duration(MAX_JACOBIAN_SECONDS)))
 names = {c: ui.t("gr.cell_" + c) for c in CELLS}
+if len(too_big) + len(too_slow) == len(CELLS):
+    check_section(list(CELLS))
+    ui.finish(cfg)
+    st.stop()
+runs = gradient_runs(cfg, gs, ui.upload_data(), layer, direction, weights)
 regime = diagnostics.regime(scale).replace("-", "_")  # near-critical -> a key
 m1, m2, m3 = st.columns(3)
 m1.metric(ui.t("gr.measure_" + measure), f"{scale:.2f}",
@@ -173,17 +212,5 @@ st.download_button(ui.t("ex.download_grads"),
                    help=ui.t("ex.download_grads_help"))
 
 # -- gradient check ------------------------------------------------------------------------------
-st.subheader(ui.t("gr.check"))
-ui.caption(ui.t("gr.check_caption"))
-if st.button(ui.t("gr.check_run"), key="gradients_check"):
-    upload_key = cfg.upload if cfg.source == "csv" else ""
-    errors = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data(), _weights=weights)
-              for c in ok}
-    cols = st.columns(len(errors))
-    for col, (c, err) in zip(cols, errors.items(), strict=True):
-        worst = max(err.values())
-        col.metric(names[c], f"{worst:.1e}", help=ui.t("gr.check_help"))
-        col.dataframe(pd.DataFrame(sorted(err.items()), columns=[ui.t("df.col_name"),
-                                                                 ui.t("gr.rel_err")]),
-                      hide_index=True, width="stretch")
+check_section([c for c in CELLS if c in ok or c in too_big or c in too_slow])
 ui.finish(cfg)

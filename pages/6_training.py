@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from rnn_core import tasks as rt
 from ui import compute_train as ct
+from ui.work_text import duration
 from viz import architectures as va
 from viz import recurrence as rv
 from viz import theme
@@ -88,6 +89,10 @@ run, stale = ct.get_run(settings)
 sweep = ss.get(ct.SWEEP_KEY)
 if stale:
     st.warning(ui.t("tr.stale", step=run.step))
+if run.reduced:  # over the work budget: fewer steps, and why
+    st.info(ui.t("tr.steps_reduced", n=run.settings.steps,
+                 full=duration(run.seconds_for(run.settings.steps)),
+                 limit=duration(ct.MAX_TRAIN_SECONDS), m=run.target))
 
 # -- train, stop, resume, reset ----------------------------------------------------------------
 b1, b2, b3, b4 = st.columns([1.3, 1, 1, 3])
@@ -271,7 +276,11 @@ ui.caption(ui.t("tr.hidden_caption") + (" " + ui.t("tr.s2s_hidden_caption", n=ru
 # -- accuracy against the lag: three cells on one chart ------------------------------------------
 if run.settings.task == "memory":
     st.subheader(ui.t("tr.sweep"))
-    ui.caption(ui.t("tr.sweep_caption", n=ct.SWEEP_STEPS, value=ct.SWEEP_GATE_BIAS))
+    sweep_n, sweep_full = ct.sweep_steps(ct.sweep_config(run.settings))
+    ui.caption(ui.t("tr.sweep_caption", n=sweep_n, value=ct.SWEEP_GATE_BIAS))
+    if sweep_n < ct.SWEEP_STEPS:  # over the work budget: fewer steps for every cell and lag
+        st.info(ui.t("tr.sweep_reduced", full=duration(sweep_full), m=sweep_n,
+                     n=ct.SWEEP_STEPS, limit=duration(ct.MAX_TRAIN_SECONDS)))
     s1, s2, _ = st.columns([1.3, 1, 3])
     s1.button(ui.t("tr.sweep_run"), key="training_sweep_run", on_click=ct.start_sweep,
               args=(ct.sweep_config(run.settings),),

@@ -17,6 +17,7 @@ from . import (
     sequences,
     tasks,
     train,
+    work,
 )
 from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .gradcheck import check_rnn_gradients, numerical_gradient, relative_error
@@ -50,6 +51,7 @@ __all__ = [
     "GRUTrace", "GRUGradTrace", "functional", "init", "lstm", "gru",
     "ManyToMany", "ManyToOne", "OneToMany", "Seq2Seq",
     "analysis", "attention", "diagnostics", "optim", "seq2seq", "sequences", "tasks", "train",
+    "work",
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
     "lstm_step_jacobians",

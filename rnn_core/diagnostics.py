@@ -372,8 +372,16 @@ def _grad_arrays(grads) -> dict[str, np.ndarray]:
 
 def _vector_norm(g: np.ndarray, p: float) -> np.ndarray:
     """torch.linalg.vector_norm(g, p) for p > 0 or inf, in g's dtype, without rescaling (so it
-    overflows where torch's does)."""
+    overflows and underflows where torch's does: measured with torch 2.13, |x|^p of two or more
+    entries is summed as it is, [1e200, 0] has norm inf and [1e-200, 0] norm 0).
+
+    One entry is the exception torch makes: its norm is |x| for every p, never (|x|^p)^(1/p),
+    so [2.04e-197] has norm 2.04e-197 and [1e200] norm 1e200 (the loop and foreach paths agree).
+    g: any shape; returns a 0-d value of g's dtype.
+    """
     a = np.abs(g.ravel())
+    if a.size == 1:
+        return a[0]
     if p == math.inf:
         return a.max()
     if p == 2.0:

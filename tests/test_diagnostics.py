@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -358,6 +358,9 @@ NORM_TYPES = [1.0, 2.0, 3.5, math.inf]
 @pytest.mark.torch
 @settings(max_examples=40)
 @given(grad_dicts(), st.floats(0.0, 1e3), st.sampled_from(NORM_TYPES))
+@example({"weight_hh_l0": np.array([2.04e-197])}, 1.0, 2.0)  # the square underflows
+@example({"weight_hh_l0": np.array([1e200])}, 1.0, 2.0)  # the square overflows
+@example({"weight_hh_l0": np.array([1e200, 1e200]), "bias_ih_l0": np.array([1e200])}, 1.0, 3.5)
 def test_clip_grad_norm_matches_torch(torch, grads, max_norm, norm_type):
     ours, total = dg.clip_grad_norm(grads, max_norm, norm_type)
     theirs, t_total = torch_clip_norm(torch, grads, max_norm, norm_type)
@@ -434,6 +437,66 @@ def test_clipping_caps_the_global_norm_at_the_threshold_and_spares_small_gradien
         np.testing.assert_array_equal(grads[k], before[k])
         assert np.all(np.abs(values[k]) <= max_norm)
         assert not np.shares_memory(values[k], grads[k])
+
+
+# Tiny and huge norms, as torch 2.13 computes them (measured, not derived): one entry's norm is
+# |x| at every order; two or more entries' powers are summed unscaled, so they underflow to 0 or
+# overflow to inf (then coef = 0: every finite entry clipped to 0).
+EXTREME_GRADS = {
+    "one tiny entry": {"weight_hh_l0": np.array([2.04e-197])},
+    "one tiny entry, negative": {"weight_hh_l0": np.array([[-2.04e-197]])},
+    "one huge entry": {"weight_hh_l0": np.array([1e200])},
+    "tiny entries": {"weight_hh_l0": np.array([1e-200, 2e-200]), "b": np.array([3e-200])},
+    "subnormal squares": {"weight_hh_l0": np.array([1e-160, 1e-160, 1e-160])},
+    "huge entries": {"weight_hh_l0": np.array([1e200, 1e200]), "b": np.array([1e200])},
+    "huge beside zero": {"weight_hh_l0": np.array([1e155, 0.0])},
+    "one tiny entry per tensor": {"a": np.array([1e-200]), "b": np.array([2e-200])},
+    "one huge entry per tensor": {"a": np.array([1e200]), "b": np.array([1e200])},
+    "float32 one tiny entry": {"weight_hh_l0": np.array([1e-25], np.float32)},
+    "float32 tiny entries": {"weight_hh_l0": np.array([1e-25, 2e-25], np.float32)},
+    "float32 huge entries": {"weight_hh_l0": np.array([1e25, 2e25], np.float32)},
+    "float32 one huge entry": {"weight_hh_l0": np.array([3e38], np.float32)},
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(EXTREME_GRADS))
+@pytest.mark.parametrize("norm_type", NORM_TYPES)
+@pytest.mark.parametrize("foreach", [False, True])
+def test_clip_grad_norm_of_tiny_and_huge_gradients_matches_torch(torch, name, norm_type,
+                                                                 foreach):
+    grads = EXTREME_GRADS[name]
+    ours, total = dg.clip_grad_norm(grads, 1.0, norm_type)
+    params = []
+    for g in grads.values():
+        p = torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.from_numpy(g).dtype))
+        p.grad = torch.from_numpy(g.copy())
+        params.append(p)
+    t_total = float(torch.nn.utils.clip_grad_norm_(params, 1.0, norm_type=norm_type,
+                                                   foreach=foreach))
+    rtol = 1e-6 if grads[next(iter(grads))].dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(total, t_total, rtol=rtol, atol=0)  # inf == inf, 0 == 0
+    for k, p in zip(grads, params, strict=True):
+        assert ours[k].dtype == grads[k].dtype
+        np.testing.assert_allclose(ours[k], p.grad.numpy(), rtol=rtol, atol=0)
+
+
+def test_clip_grad_norm_of_one_tiny_entry_is_that_entry_not_zero():
+    # |x|^2 = 4e-394 underflows; the norm of one entry is |x| (torch's answer)
+    for p in NORM_TYPES:
+        clipped, total = dg.clip_grad_norm({"w": np.array([[-2.04e-197]])}, 1.0, p)
+        assert total == 2.04e-197
+        np.testing.assert_array_equal(clipped["w"], [[-2.04e-197]])  # coef 1: untouched
+
+
+def test_clip_grad_norm_of_one_huge_entry_is_finite_and_clips_to_the_threshold():
+    clipped, total = dg.clip_grad_norm({"w": np.array([1e200])}, 1.0)
+    assert total == 1e200
+    np.testing.assert_allclose(clipped["w"], [1.0], rtol=1e-15)
+    # two huge entries overflow, as in torch: total inf, every finite entry clipped to 0
+    clipped, total = dg.clip_grad_norm({"w": np.array([1e200, -1e200])}, 1.0)
+    assert total == math.inf
+    np.testing.assert_array_equal(clipped["w"], [0.0, 0.0])
 
 
 def test_clip_grad_norm_of_nothing_is_zero():

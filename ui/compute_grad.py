@@ -11,28 +11,42 @@ import numpy as np
 import streamlit as st
 
 import rnn_core
-from rnn_core import diagnostics
+from rnn_core import diagnostics, work
 
 from .compute import _frozen, make_h0, make_input
 from .config import Config
 
 CELLS = ("rnn", "lstm", "gru")
-# The view keeps every step's Jacobian (T, S, S) and their products, and takes their singular
-# values: T * S^2 numbers in memory and about T * S^3 operations per cell. Past these a cell is
-# left out with a message (H = 1000, T = 2000 would need 15 GB for the vanilla RNN alone).
+# The view keeps every step's Jacobian (T, S, S) and their products: T * S^2 numbers in memory
+# per cell. Past this a cell is left out with a message (H = 1000, T = 2000 would need 15 GB for
+# the vanilla RNN alone).
 MAX_JACOBIAN_ENTRIES = 20_000_000  # T * S^2: 160 MB of float64, twice with the products
-MAX_JACOBIAN_WORK = 20_000_000_000  # T * S^3: some seconds of SVD on one core
+# Their products and singular values are about 26 * T * S^3 operations per cell
+# (rnn_core.work.jacobian_flops): past this many seconds of one core a cell is left out too.
+MAX_JACOBIAN_SECONDS = work.JACOBIAN_BUDGET_SECONDS
+MAX_JACOBIAN_WORK = work.flops_for(MAX_JACOBIAN_SECONDS)  # operations, the same limit
 
 
 def state_size(cell: str, H: int) -> int:
     """S: the recurrent state's size, H, or 2H for the LSTM's (h, c)."""
-    return 2 * H if cell == "lstm" else H
+    return work.state_size(cell, H)
+
+
+def jacobian_work(cell: str, T: int, H: int) -> float:
+    """The operations the view's Jacobian diagnostics of `cell` take (rnn_core.work)."""
+    return work.jacobian_flops(cell, T, H)
+
+
+def within_work(cell: str, T: int, H: int) -> bool:
+    """Whether the Jacobian diagnostics of `cell` fit MAX_JACOBIAN_SECONDS of one core."""
+    return jacobian_work(cell, T, H) <= MAX_JACOBIAN_WORK
 
 
 def fits(cell: str, T: int, H: int) -> bool:
-    """Whether the view can diagnose `cell` at T steps and H units within its limits."""
+    """Whether the view can diagnose `cell` at T steps and H units within its limits: the
+    Jacobians' entries (memory) and their work (time)."""
     S = state_size(cell, H)
-    return T * S * S <= MAX_JACOBIAN_ENTRIES and T * S ** 3 <= MAX_JACOBIAN_WORK
+    return T * S * S <= MAX_JACOBIAN_ENTRIES and within_work(cell, T, H)
 LOSSES = diagnostics.LOSS_KINDS  # ("ce_last", "ce_sum", "mse")
 CLIPS = ("none", "norm", "value")
 MEASURES = ("spectral_radius", "max_singular_value")
@@ -182,18 +196,45 @@ def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                    weights if cfg.weights else None)
 
 
+CHECK_ENTRIES = 8  # entries of each tensor the full gradient check perturbs
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A gradient check of one cell: {tensor: largest relative error} and what it checked
+    (`plan.reduced`: a sample that fits the budget, not the full check)."""
+
+    errors: dict
+    plan: work.CheckPlan
+    T: int  # the sequence's steps and samples, of which the plan may check the first
+    B: int
+
+
+def check_plan(cfg: Config, cell: str, T: int, B: int, D: int,
+               max_entries: int = CHECK_ENTRIES) -> work.CheckPlan:
+    """What the gradient check of `cell` will check on x (T, B, D): the full check of
+    `max_entries` entries per tensor, or a sample within work.CHECK_BUDGET_SECONDS."""
+    return work.plan_gradient_check(cell, T, B, D, cfg.hidden_size, cfg.num_layers,
+                                    cfg.bidirectional, max_entries)
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
-                   max_entries: int = 8, _weights=None) -> dict[str, float]:
+                   max_entries: int = CHECK_ENTRIES, _weights=None) -> CheckResult:
     """Largest relative error between the analytic and the central-difference gradients of
-    `max_entries` entries of every tensor, for one cell on the configuration's sequence (a
-    short sequence: at most 50 steps, so the check stays quick at any size)."""
+    `max_entries` entries of every tensor, for one cell on the configuration's sequence, when
+    that fits work.CHECK_BUDGET_SECONDS of one core; else of the sample `check_plan` picks
+    (fewer entries, sample 0, the first steps, some of the tensors)."""
     del upload_key
     x, _, _ = make_input(cfg, _upload)
-    x = x[:50]
-    model = make_cell(cell, cfg, x.shape[2], gs, _weights if cfg.weights else None)
-    h0 = make_h0(cfg, x.shape[1])
+    T, B, D = x.shape
+    plan = check_plan(cfg, cell, T, B, D, max_entries)
+    model = make_cell(cell, cfg, D, gs, _weights if cfg.weights else None)
+    h0 = make_h0(cfg, B)
     state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
+    some = plan.tensors if len(plan.tensors) < plan.n_tensors else None
     with np.errstate(over="ignore", invalid="ignore"):
-        return rnn_core.check_rnn_gradients(model, x, state0, seed=cfg.seed,
-                                            max_entries=max_entries)
+        errors = rnn_core.check_rnn_gradients(model, x, state0, seed=cfg.seed,
+                                              max_entries=plan.entries, steps=plan.steps,
+                                              batch=plan.batch, tensors=some)
+    return CheckResult(errors, plan, T, B)

@@ -20,6 +20,7 @@ import streamlit as st
 
 from rnn_core import tasks as T
 from rnn_core import train as tr
+from rnn_core import work
 from rnn_core.seq2seq import CONTEXT_MENU
 
 RUN_KEY = "training_run"
@@ -36,6 +37,10 @@ LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 HIDDEN = (8, 16, 32, 64, 128)
 BATCHES = (1, 8, 16, 32, 64)
 MAX_STEPS = 20_000
+# A training run may take this much of one core (rnn_core.work's estimate, before it starts):
+# past it the target is lowered to the steps that fit (20,000 LSTM steps at hidden 128, batch 64
+# would take about half an hour).
+MAX_TRAIN_SECONDS = work.TRAIN_BUDGET_SECONDS
 GATE_BIASES = (0.0, 1.0, 2.0, 3.0)
 SWEEP_KEY = "training_sweep"
 SWEEP_LAGS = (5, 10, 15, 20)
@@ -98,6 +103,13 @@ class Settings:
 MEMORY_PAD = 5  # random symbols before the one to remember (so it is not simply the first)
 
 
+def step_flops(settings: Settings, task: T.Task) -> float:
+    """One training step's operations for the settings' cell and sizes on `task`."""
+    return work.training_step_flops(settings.cell, task.seq_len, settings.batch_size,
+                                    task.input_size, settings.hidden_size, task.output_size,
+                                    seq2seq=settings.task == "seq2seq")
+
+
 class TrainRun:
     """One session's training run (mutable; kept in st.session_state)."""
 
@@ -111,6 +123,8 @@ class TrainRun:
         self.running = False
         self.rate = None  # steps per second over the last slice
         self.train_seconds = 0.0  # wall time spent in slices
+        self.step_flops = step_flops(settings, self.task)
+        self.max_steps = work.steps_within(self.step_flops, MAX_TRAIN_SECONDS)
 
     @property
     def step(self) -> int:
@@ -118,7 +132,16 @@ class TrainRun:
 
     @property
     def target(self) -> int:
-        return self.settings.steps
+        """The steps asked for, lowered to what fits MAX_TRAIN_SECONDS of one core."""
+        return min(self.settings.steps, self.max_steps)
+
+    @property
+    def reduced(self) -> bool:
+        return self.settings.steps > self.max_steps
+
+    def seconds_for(self, steps: int) -> float:
+        """The estimated time of `steps` steps on one core."""
+        return work.seconds(steps * self.step_flops)
 
     @property
     def done(self) -> bool:
@@ -225,7 +248,9 @@ class SweepRun:
     a time slice per tick like the main run. results[cell] (n_lags,) is NaN until trained."""
 
     def __init__(self, cfg: tr.TrainConfig, lags: tuple = SWEEP_LAGS):
-        self.cfg = replace(cfg, steps=SWEEP_STEPS, gate_bias=SWEEP_GATE_BIAS)
+        self.asked = replace(cfg, steps=SWEEP_STEPS, gate_bias=SWEEP_GATE_BIAS)
+        steps, _ = sweep_steps(cfg, lags)
+        self.cfg = replace(self.asked, steps=steps)
         self.lags = tuple(lags)
         self.jobs = [(cell, i) for cell in CELLS for i in range(len(self.lags))]
         self.results = {cell: np.full(len(self.lags), np.nan) for cell in CELLS}
@@ -260,10 +285,25 @@ class SweepRun:
             self.running = False
 
 
+def sweep_steps(cfg: tr.TrainConfig, lags: tuple = SWEEP_LAGS) -> tuple[int, float]:
+    """(steps per cell and lag, the estimated seconds of the whole comparison at SWEEP_STEPS):
+    SWEEP_STEPS, or fewer so that the whole comparison fits MAX_TRAIN_SECONDS of one core
+    (every cell and lag trains the same number of steps, so they stay comparable)."""
+    per_step = 0.0  # one step of every (cell, lag) job
+    for lag in lags:
+        task = T.make("memory", lag=lag, pad=MEMORY_PAD)
+        for cell in CELLS:
+            per_step += work.training_step_flops(cell, task.seq_len, cfg.batch_size,
+                                                 task.input_size, cfg.hidden_size,
+                                                 task.output_size)
+    steps = min(SWEEP_STEPS, work.steps_within(per_step, MAX_TRAIN_SECONDS))
+    return steps, work.seconds(SWEEP_STEPS * per_step)
+
+
 def start_sweep(cfg: tr.TrainConfig) -> None:
     sweep = st.session_state.get(SWEEP_KEY)
-    if sweep is None or sweep.cfg != replace(cfg, steps=SWEEP_STEPS,
-                                             gate_bias=SWEEP_GATE_BIAS):
+    if sweep is None or sweep.asked != replace(cfg, steps=SWEEP_STEPS,
+                                               gate_bias=SWEEP_GATE_BIAS):
         sweep = SweepRun(cfg)
         st.session_state[SWEEP_KEY] = sweep
     if not sweep.done:
