@@ -12,6 +12,8 @@ supervisor first (its own shutdown is under test), then SIGKILL to anything left
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.client
 import os
 import re
@@ -21,8 +23,10 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import load_client
 from load_client import LoadClientError, free_port
 
 HAPROXY = shutil.which("haproxy")
@@ -205,3 +209,41 @@ class ServedClass:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# one process or several, the same to a benchmark
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Target:
+    """Where sessions connect, and which processes are the server."""
+
+    port: int
+    behind_lb: bool
+    worker_pids: object  # () -> [pid]: the Streamlit processes
+    all_pids: object  # () -> [pid]: every process of the server (supervisor and HAProxy too)
+    alive: object  # () -> bool
+    stop: object  # () -> None
+
+
+@contextlib.contextmanager
+def serving(root, workers: int):
+    """`streamlit run app.py` for 1 worker, else `python serve.py --workers N`, as a Target."""
+    if workers <= 1:
+        with load_client.Server(root) as s:
+            pids = lambda: [s.proc.pid]  # noqa: E731
+            yield Target(s.port, False, pids, pids, s.alive, s.stop)
+    else:
+        with ServedClass(root, workers=workers) as s:
+            yield Target(s.port, True, s.worker_pids, s.all_pids,
+                         lambda: s.proc.poll() is None, s.stop)
+
+
+async def open_session(target: Target) -> load_client.Session:
+    """A new browser session: through the balancer, the page first (its sticky cookie)."""
+    headers = None
+    if target.behind_lb:
+        cookie, _ = await asyncio.to_thread(lb_cookie, target.port)
+        headers = {"Cookie": cookie}
+    return await load_client.Session.open(target.port, headers=headers, timeout=60)
