@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -43,8 +42,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 TEMPLATE = ROOT / "serve.haproxy.cfg"
-COOKIE = "rnnx_worker"  # the sticky cookie's name (serve.haproxy.cfg)
-WORKER_HEADER = "X-RNNX-Worker"  # the response header naming the worker that answered
 MAX_RESTARTS = 5  # a worker that exits this often within RESTART_WINDOW s stops the class
 RESTART_WINDOW = 60.0
 
@@ -228,10 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     tmp = Path(tempfile.mkdtemp(prefix="rnnx_serve_"))
-    # One cookie secret for all workers: Streamlit signs its XSRF cookie with it, so an upload
-    # stays valid if HAProxy ever has to move a session to another worker.
-    env = dict(os.environ, PYTHONUNBUFFERED="1",
-               STREAMLIT_SERVER_COOKIE_SECRET=secrets.token_hex(32))
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
     workers: list[tuple[Child, int]] = []
     lb: Child | None = None
     code = 0
@@ -263,9 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         if not lb.alive():
             raise RuntimeError(f"haproxy exited with code {lb.proc.returncode} (is port "
                                f"{args.port} in use? see its output above)")
-        host = "localhost" if args.address in ("0.0.0.0", "127.0.0.1") else args.address
-        log(f"serving {args.workers} workers at http://{host}:{args.port} "
-            "(Ctrl-C stops everything)")
+        where = f"http://{_local(args.address)}:{args.port}"
+        if args.address in ("0.0.0.0", ""):
+            where += f" (learners: http://{socket.gethostname()}:{args.port} or this machine's IP)"
+        log(f"serving {args.workers} workers at {where}; Ctrl-C stops everything")
         code = supervise(workers, lb)
     except Stop as sig:
         log(f"{sig}: stopping")
@@ -284,11 +279,16 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def _local(address: str) -> str:
+    """Where this machine reaches a listener bound to `address`."""
+    return "127.0.0.1" if address in ("0.0.0.0", "") else address
+
+
 def healthy_via(address: str, port: int) -> bool:
     """The health check through the load balancer (any worker answers)."""
-    host = "127.0.0.1" if address in ("0.0.0.0", "") else address
     try:
-        with urllib.request.urlopen(f"http://{host}:{port}/_stcore/health", timeout=2) as r:
+        with urllib.request.urlopen(f"http://{_local(address)}:{port}/_stcore/health",
+                                    timeout=2) as r:
             return r.status == 200
     except OSError:
         return False
