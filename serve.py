@@ -73,6 +73,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def port_free(address: str, port: int) -> bool:
+    """True when nothing listens on address:port (HAProxy can bind it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as HAProxy binds
+        try:
+            s.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
 def healthy(port: int, timeout: float = 5.0) -> bool:
     """True when GET http://127.0.0.1:port/_stcore/health answers 200 "ok"."""
     try:
@@ -167,6 +178,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         p.error(f"--workers: expected 1 to 64 processes, got {args.workers}")
     if not 1 <= args.port <= 65535:
         p.error(f"--port: expected a TCP port 1 to 65535, got {args.port}")
+    if not port_free(args.address, args.port):
+        p.error(f"--port: {args.port} is already in use on {args.address} (another server?); "
+                "choose a free one")
     if not args.haproxy or not os.access(args.haproxy, os.X_OK):
         p.error("HAProxy was not found (looked for `haproxy` on PATH): install it with "
                 "`apt-get install -y haproxy`, or name the binary with --haproxy")

@@ -83,6 +83,21 @@ def test_serve_refuses_a_worker_count_it_cannot_run():
     assert "--workers: expected 1 to 64 processes, got 0" in out.stderr, out.stderr
 
 
+def test_serve_refuses_a_port_in_use_before_starting_anything():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "serve.py", "--address", "127.0.0.1", "--port",
+                              str(port), "--haproxy", sys.executable], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert f"--port: {port} is already in use on 127.0.0.1" in out.stderr, out.stderr
+    assert "worker" not in out.stdout, out.stdout
+
+
 async def _session(i: int, port: int) -> tuple[list[str], str, str]:
     """Session i through the balancer: its page, its websocket, a deep link to /recurrence with
     its own configuration, /data_flow, /recurrence again. (problems, cookie, worker)."""
