@@ -177,7 +177,7 @@ def step_of(result) -> int:
 
 async def player(target: Target, i: int, level_n: int, ready: list, win: Window):
     """Open /recurrence, wait for everybody, press Play and tick as the browser's timer does:
-    [(monotonic time, step)] and the number of failed runs."""
+    [(monotonic time, step)], the number of failed runs and the worker that served it."""
     query = f"hidden=32&T={PLAY_T}&seed={7000 + 100 * level_n + i}"
     ticks, errors = [], 0
     async with await open_session(target) as s:
@@ -200,7 +200,13 @@ async def player(target: Target, i: int, level_n: int, ready: list, win: Window)
             errors += failed(r)
             ticks.append((time.monotonic(), step_of(r)))
             await asyncio.sleep(max(0.0, PLAY_INTERVAL - (time.monotonic() - t0)))
-    return ticks, errors
+    return ticks, errors, worker_of(s)
+
+
+def worker_of(session) -> str:
+    """The worker HAProxy sent the session to ("" without a balancer)."""
+    return next((v for k, v in session.handshake_headers.items()
+                 if k.lower() == serve_client.WORKER_HEADER), "")
 
 
 def steps_per_second(ticks: list, win: Window) -> float:
@@ -258,7 +264,7 @@ async def play_level(target: Target, players: int, seconds: float, setup_timeout
     timeout = RUN_TIMEOUT + 30
     outs = await asyncio.wait_for(asyncio.gather(*tasks, watcher, return_exceptions=True),
                                   timeout)
-    rates, errors, times = [], 0, []
+    rates, errors, times, split = [], 0, [], {}
     for out in outs[:-1]:
         if isinstance(out, BaseException):
             errors += 1
@@ -266,13 +272,15 @@ async def play_level(target: Target, players: int, seconds: float, setup_timeout
             continue
         rates.append(steps_per_second(out[0], win))
         errors += out[1]
+        split[out[2]] = split.get(out[2], 0) + 1
     if isinstance(outs[-1], BaseException):
         errors += 1
         print(f"  the bystander failed: {outs[-1]!r}", file=sys.stderr)
     else:
         times, err = outs[-1]
         errors += err
-    return times, rates, server_cpu, other, rss, errors
+    split = "/".join(str(split[w]) for w in sorted(split)) if len(split) > 1 else "-"
+    return times, rates, server_cpu, other, rss, errors, split
 
 
 def main_play(args) -> None:
@@ -281,10 +289,10 @@ def main_play(args) -> None:
         with serving(ROOT, workers) as target:
             for players in args.players:
                 print(f"{workers} worker(s), {players} playing ...", file=sys.stderr)
-                times, rates, cpu, other, rss, errors = asyncio.run(
+                times, rates, cpu, other, rss, errors, split = asyncio.run(
                     play_level(target, players, args.seconds, args.setup_timeout))
                 rows.append((
-                    str(workers), str(players), f"{pct(times, .5) * 1e3:.0f}",
+                    str(workers), str(players), split, f"{pct(times, .5) * 1e3:.0f}",
                     f"{pct(times, .95) * 1e3:.0f}", str(len(times)),
                     f"{sum(rates) / len(rates):.2f}" if rates else "-",
                     f"{min(rates):.2f}" if rates else "-", f"{cpu * 100:.0f}",
@@ -293,13 +301,14 @@ def main_play(args) -> None:
             alive = target.alive()
         if not alive:
             print(f"  the server with {workers} worker(s) was down at the end", file=sys.stderr)
-    head = ("workers", "playing", "bystander p50 ms", "p95 ms", "reruns", "Play steps/s",
-            "slowest", "server CPU %", "others CPU %", "workers MB", "errors")
+    head = ("workers", "playing", "per worker", "bystander p50 ms", "p95 ms", "reruns",
+            "Play steps/s", "slowest", "server CPU %", "others CPU %", "workers MB", "errors")
     print_table(head, rows, args.markdown)
     print(f"Over {args.seconds:.0f} s once everybody plays. Play steps/s: per learner, mean "
-          f"and slowest (at most {1 / PLAY_INTERVAL:.2f}). CPU: 100% = one core, of "
+          f"and slowest ({1 / PLAY_INTERVAL:.2f} when nothing waits). CPU: 100% = one core, of "
           f"{os.cpu_count()}; others = every other process on the machine (this client "
-          "excluded). workers MB: the Streamlit processes' resident memory summed.")
+          "excluded). per worker: players on each worker. workers MB: the Streamlit "
+          "processes' resident memory summed.")
 
 
 # ---------------------------------------------------------------------------------------------
