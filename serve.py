@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                                f"{check.stdout}{check.stderr}")
         lb = Child("haproxy", [args.haproxy, "-db", "-f", str(cfg)])
         lb.start()
-        log(f"haproxy pid {lb.proc.pid} on {args.address}:{args.port}")
+        log(f"haproxy pid {lb.proc.pid} on {args.address}:{args.port} (config {cfg})")
         deadline = time.monotonic() + 30
         while lb.alive() and not healthy_via(args.address, args.port):
             if time.monotonic() > deadline:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -193,6 +195,9 @@ def test_killing_the_supervisor_outright_still_stops_its_children():
         pids = list(s.children.values())
         os.kill(s.proc.pid, signal.SIGKILL)  # no chance to clean up: the kernel tells them
         left = _gone_within(pids, 30)
+        config = re.search(r"\(config (\S+)\)", s.output())
+    if config:  # the temporary directory serve.py had no chance to remove
+        shutil.rmtree(Path(config.group(1)).parent, ignore_errors=True)
     assert not left, f"still running after serve.py was killed: {left}"
 
 
