@@ -66,6 +66,7 @@ class RunResult:
     query_string: str = ""  # the URL the app wrote (page_info_changed), as the browser keeps it
     app_pages: list = field(default_factory=list)  # AppPage protobufs from new_session
     early_reruns: int = 0  # runs cut short by st.rerun before the one that completed
+    auto_reruns: dict = field(default_factory=dict)  # fragment id -> seconds (run_every timers)
 
     def of_type(self, kind: str) -> list:
         return [getattr(el, kind) for el in self.elements if el.WhichOneof("type") == kind]
@@ -73,6 +74,17 @@ class RunResult:
     @property
     def exceptions(self) -> list[str]:
         return [f"{ex.type}: {ex.message}" for ex in self.of_type("exception")]
+
+    def widget_id(self, key: str) -> str:
+        """The element id of the widget whose user key is `key` (for a click: WidgetState
+        with this id and trigger_value set); LoadClientError when the run drew none."""
+        for el in self.elements:
+            widget = getattr(el, el.WhichOneof("type") or "", None)
+            elem_id = getattr(widget, "id", "")
+            if isinstance(elem_id, str) and elem_id.startswith("$$ID-") \
+                    and elem_id.split("-", 2)[2] == key:
+                return elem_id
+        raise LoadClientError(f"the run drew no widget with key {key!r}")
 
     def alerts(self, kind: str | None = None) -> list[str]:
         """Alert bodies (st.error, st.warning, st.info, st.success), optionally of one kind."""
@@ -96,15 +108,21 @@ class Session:
         self._ws = ws
         self.app_pages: list = []
         self.query_string = ""
+        # the handshake's response headers (behind a load balancer: which worker answered)
+        response = getattr(ws, "response", None)
+        self.handshake_headers = dict(response.headers) if response is not None else {}
 
     @classmethod
-    async def open(cls, port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> Session:
+    async def open(cls, port: int, host: str = "127.0.0.1", timeout: float = 30.0,
+                   headers: dict | None = None) -> Session:
+        """Connect; `headers` go with the handshake (a load balancer's sticky cookie)."""
         if not AVAILABLE:
             raise LoadClientError(UNAVAILABLE_REASON)
         url = f"ws://{host}:{port}/_stcore/stream"
         try:
             ws = await asyncio.wait_for(
                 _ws_connect(url, subprotocols=["streamlit"], max_size=256 * 2**20,
+                            additional_headers=headers,
                             open_timeout=timeout, ping_interval=None, close_timeout=5),
                 timeout)
         except (OSError, asyncio.TimeoutError) as err:
@@ -132,12 +150,16 @@ class Session:
         raise LoadClientError(f"no page at /{url_pathname}; the app has {known}")
 
     async def rerun(self, page: str | None = None, query_string: str | None = None,
-                    by_name: bool | None = None, timeout: float = 60.0) -> RunResult:
+                    by_name: bool | None = None, timeout: float = 60.0,
+                    widget_states: list | None = None, fragment_id: str = "",
+                    is_auto_rerun: bool = False) -> RunResult:
         """Run `page` (its URL path: "" is the landing page; None reruns the current page) with
         `query_string` (None keeps the URL the app last wrote, as a browser's address bar does)
         and wait for the run to finish. The first request of a session names the page by its
         path, as a browser opening a link does; later ones by its hash (a page switch), unless
-        `by_name` says otherwise."""
+        `by_name` says otherwise. `widget_states` (WidgetState protobufs) are what the browser
+        sends for widgets the user changed, e.g. a button's click; `fragment_id` with
+        `is_auto_rerun` is a fragment's `run_every` tick, as the browser's timer sends it."""
         state = BackMsg()
         cs = state.rerun_script
         cs.query_string = self.query_string if query_string is None else query_string
@@ -152,6 +174,10 @@ class Session:
         cs.context_info.locale = "en-US"
         cs.context_info.url = f"http://127.0.0.1/{page or ''}"
         cs.widget_states.SetInParent()
+        cs.widget_states.widgets.extend(widget_states or [])
+        if fragment_id:
+            cs.fragment_id = fragment_id
+            cs.is_auto_rerun = is_auto_rerun
         t0 = time.perf_counter()
         await self._ws.send(state.SerializeToString())
         result = await asyncio.wait_for(self._read_run(t0), timeout)
@@ -160,7 +186,7 @@ class Session:
 
     async def _read_run(self, t0: float) -> RunResult:
         elements: list = []
-        page_hash, pages, early = "", [], 0
+        page_hash, pages, early, timers = "", [], 0, {}
         query = self.query_string
         while True:
             try:
@@ -180,6 +206,8 @@ class Session:
                 elements.append(msg.delta.new_element)
             elif kind == "page_info_changed":
                 query = msg.page_info_changed.query_string
+            elif kind == "auto_rerun":
+                timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "navigation":
                 pages = list(msg.navigation.app_pages) or pages
             elif kind == "script_finished":
@@ -191,7 +219,8 @@ class Session:
                 name = _STATUS.Name(msg.script_finished)
                 return RunResult(status=name, seconds=time.perf_counter() - t0,
                                  page_script_hash=page_hash, elements=elements,
-                                 query_string=query, app_pages=pages, early_reruns=early)
+                                 query_string=query, app_pages=pages, early_reruns=early,
+                                 auto_reruns=timers)
 
 
 async def wait_healthy(port: int, timeout: float = 60.0, host: str = "127.0.0.1") -> bool:
