@@ -491,7 +491,8 @@ class BPTTResult:
     dh (T, B, H): dL/dh_t, time order (for the LSTM the gradient at h_t only; the cell state's
     share of the full state s_t = [h_t; c_t] is in the Jacobians and products).
     grad_norms (T,): ||dh[t]|| over batch and units.
-    step_jacobians (T, S, S): J[t] for sample `batch`, processing order.
+    step_jacobians (T, S, S): J[t] for sample `batch`, processing order (None when `bptt` was
+    asked not to keep them).
     product_spectral, product_frobenius (T+1,): norms of P[k] = ds_T/ds_k (processing order).
     bound (T+1,): bound_rate^(T-k), >= product_spectral[k]. bound_rate: max|f'| *
     sigma_max(W_hh) for the vanilla RNN (bound_source "weight_hh"); for the gated cells (LSTM,
@@ -541,7 +542,7 @@ def _is_vanilla(model, W_hh: np.ndarray, S: int) -> bool:
 
 
 def bptt(model, head, x, state0=None, kind: str = "ce_last", target=None, layer: int = 0,
-         direction: int = 0, batch: int = 0) -> BPTTResult:
+         direction: int = 0, batch: int = 0, keep_jacobians: bool = True) -> BPTTResult:
     """Forward, loss, backward, and the diagnostics of BPTT for one layer-direction.
 
     model: an `rnn_core.RNN` (or a model with its methods: forward -> (output, h_n) or
@@ -553,8 +554,10 @@ def bptt(model, head, x, state0=None, kind: str = "ce_last", target=None, layer:
     ((B,), (T, B) or (T, B, O); B = 1 for unbatched input). target None: class 0 everywhere for
     the cross-entropies, zeros for "mse".
     layer, direction: which layer-direction to diagnose; batch: the sample whose Jacobians are
-    taken. Raises ValueError if the forward overflows (relu with a large W_hh over a long
-    sequence): there is no finite loss to differentiate then.
+    taken; keep_jacobians False: the result's step_jacobians is None (T*S^2 numbers that no
+    chart draws; their norms and singular values are kept). Raises ValueError if the forward
+    overflows (relu with a large W_hh over a long sequence): there is no finite loss to
+    differentiate then.
     """
     with np.errstate(**_IGNORE_FP):
         out, _ = model.forward(x) if state0 is None else model.forward(x, state0)
@@ -623,7 +626,8 @@ def bptt(model, head, x, state0=None, kind: str = "ce_last", target=None, layer:
         return BPTTResult(
             loss=float(loss), kind=kind, layer=int(layer), direction=int(direction),
             batch=int(batch), grads=grads, dh=_frozen(dh), grad_norms=_frozen(gradient_norms(dh)),
-            step_jacobians=_frozen(J), product_spectral=_frozen(spectral),
+            step_jacobians=_frozen(J) if keep_jacobians else None,
+            product_spectral=_frozen(spectral),
             product_frobenius=_frozen(frobenius), bound=_frozen(bound), bound_rate=float(rate),
             bound_source=source, whh_singular_values=_frozen(whh_sv),
             step_singular_values=_frozen(step_sv), contribution_norms=_frozen(c_norms),
