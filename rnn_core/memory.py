@@ -229,13 +229,15 @@ def gradient_bytes(T: int, B: int, D: int, H: int, L: int = 1, K: int = 1, O: in
 
 
 def arch_bytes(arch: str, T: int, B: int, D: int, H: int, L: int = 1, K: int = 1, O: int = 4,
-               M: int = 6, attention: bool = False, itemsize: int = 8,
+               M: int = 6, attention: str | None = None, itemsize: int = 8,
                shared_input: bool = False) -> Estimate:
     """An Architectures / Encoder-decoder run (`ui.compute_arch.ArchRun`), sample 0 kept.
 
     arch: "n_to_n", "n_to_1", "one_to_n" or "n_to_m" (M decoder steps, C = K*H decoder
-    states, with `attention` an (M, T) weight matrix). Kept: the input read (T, D); every
-    layer-direction's states (T, H); the top layer (T, K*H); outputs and probabilities; for
+    states; attention: None, "dot" or "additive", the score, which adds an (M, T) weight
+    matrix, and for "additive" the keys projected (T, B, C) and each step's tanh (T, B, C)).
+    Kept: the input read (T, D); every layer-direction's states (T, H); the top layer
+    (T, K*H); outputs and probabilities; for
     N-to-M the encoder's states, contexts (M, C), decoder states (M, C), inputs (M, O),
     logits and probabilities (M, O). Peak: the whole-batch forward of the encoder (and the
     decoder's per-step caches).
@@ -259,10 +261,14 @@ def arch_bytes(arch: str, T: int, B: int, D: int, H: int, L: int = 1, K: int = 1
     source = T * D * f if shared_input else T * B * D * f
     fwd_held, fwd_most = _forward("rnn", T, B, D, H, L, K, f)
     outputs = 3 * T * B * max(O, C) * f  # the head's output, its softmax, the top layer's copy
+    if attention not in (None, "dot", "additive"):
+        raise ValueError(f"attention: expected None, 'dot' or 'additive', got {attention!r}")
     decoder = 0
     if arch == "n_to_m":  # per step: input, state, context, attention weights, a cell's cache
         decoder = M * B * (O + 4 * C + (2 * T if attention else 0)) * f \
             + (2 * T * B * C * f if attention else 0)  # keys projected, scores
+        if attention == "additive":  # each step keeps its tanh(W_q q + W_k h_i) (T, B, C)
+            decoder += (M + 2) * T * B * C * f
     peak = 3 * source + fwd_most + outputs + decoder + sum(parts.values())
     return _estimate(parts, peak)
 
@@ -334,5 +340,9 @@ def training_bytes(cell: str, T: int, B: int, D: int, H: int, O: int, steps: int
         "history": 4 * 32 * steps,
     }
     fwd_most = sum(_forward(cell, n, B, d, H, 1, 1, f)[1] for n, d in nets)
-    peak = sum(parts.values()) + fwd_most + backward + n_params * f + 3 * B * out_steps * O * f
+    step = fwd_most + backward + n_params * f + 4 * B * out_steps * O * f  # and the loss's
+    # the first evaluation, before training: the E samples' forward and loss
+    evaluation = parts["params"] + E * T * D * f + targets \
+        + sum(_forward(cell, n, E, d, H, 1, 1, f)[1] for n, d in nets) + 4 * E * out_steps * O * f
+    peak = max(sum(parts.values()) + step, evaluation)
     return _estimate(parts, peak)
