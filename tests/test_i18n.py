@@ -218,7 +218,7 @@ SAMPLES = {
     "reason": "not a whole number", "rows": 3, "cols": 2,
     "cell": "LSTM", "loss": "cross-entropy on the last step", "at": 1.0,
     "D": 3, "L": 1, "problems": "weight_hh_l0: expected (8, 8), file has (16, 16)",
-    "S": 2048, "cells": "vanilla RNN, LSTM",
+    "S": 2048, "cells": "vanilla RNN, LSTM", "need": "1.5 GB", "total": "1 GB",
 }
 
 
