@@ -157,6 +157,26 @@ def product_norms(P) -> tuple[np.ndarray, np.ndarray]:
     P = _square_stack("P", P, "(T+1, S, S)", min_len=1)
     N = P.shape[0]
     spectral = np.zeros(N, dtype=_F64)
+    frobenius = np.zeros(N, dtype=_F64)
+    # a few matrices at a time: the temporaries below are P-sized, and P can be hundreds of MB
+    for n0 in range(0, N, _chunk(P)):
+        spectral[n0:n0 + _chunk(P)], frobenius[n0:n0 + _chunk(P)] = \
+            _product_norms(P[n0:n0 + _chunk(P)])
+    return spectral, frobenius
+
+
+_CHUNK_BYTES = 8 * 2**20  # temporaries of stacked matrices are made this much at a time
+
+
+def _chunk(a: np.ndarray) -> int:
+    """How many a[n] make about _CHUNK_BYTES (at least one)."""
+    return max(1, _CHUNK_BYTES // max(1, a[0].nbytes if a.shape[0] else 1))
+
+
+def _product_norms(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`product_norms` of a checked stack P (n, S, S)."""
+    N = P.shape[0]
+    spectral = np.zeros(N, dtype=_F64)
     with np.errstate(**_IGNORE_FP):
         finite = np.isfinite(P).all(axis=(1, 2))  # (N,)
         scale = np.abs(P).max(axis=(1, 2)).astype(_F64)  # (N,)
@@ -234,9 +254,11 @@ def step_singular_values(J) -> np.ndarray:
     J = _square_stack("J", J, "(T, S, S)", min_len=0)
     T, S, _ = J.shape
     out = np.full((T, S), np.nan, dtype=_F64)
-    ok = np.isfinite(J).all(axis=(1, 2))  # (T,)
-    if ok.any():
-        out[ok] = np.linalg.svd(J[ok], compute_uv=False)  # (n, S)
+    for t0 in range(0, T, _chunk(J)):  # J[ok] is a copy: a few steps at a time
+        part = J[t0:t0 + _chunk(J)]
+        ok = np.isfinite(part).all(axis=(1, 2))  # (n,)
+        if ok.any():
+            out[t0:t0 + part.shape[0]][ok] = np.linalg.svd(part[ok], compute_uv=False)
     return out
 
 

@@ -36,12 +36,12 @@ _FORWARD = {"rnn": 5, "lstm": 19, "gru": 11}
 _BACKWARD = {"rnn": 2, "lstm": 6, "gru": 7}
 # (T, Z, Z) arrays alive while one sample's step Jacobians are built: the RNN's J alone; the
 # LSTM's J (2H x 2H, four blocks) and its (T, H, H) terms (two blocks' worth and a product);
-# the GRU's J, dr, dz, dn and products (five (T, H, H)). Read off lstm_step_jacobians and
-# gru_step_jacobians, and measured (tracemalloc: 1.55 and 5.15).
-_JACOBIAN_BUILD = {"rnn": 1.0, "lstm": 1.6, "gru": 5.2}
+# the GRU's J and one term, built in place. Read off lstm_step_jacobians and
+# gru_step_jacobians, and measured (tracemalloc: 1.55 and 2.2).
+_JACOBIAN_BUILD = {"rnn": 1.0, "lstm": 1.6, "gru": 2.2}
 # ... and while their products' norms are taken (diagnostics.product_norms): J, P and three
-# P-sized temporaries (|P|, P's finite rows, the rows scaled for the SVD), measured
-_PRODUCTS = 5
+# temporaries (|P|, P's finite rows, the rows scaled for the SVD) of a chunk of P's matrices
+_PRODUCTS_CHUNK = 8 * 2**20  # diagnostics._CHUNK_BYTES
 
 
 @dataclass(frozen=True)
@@ -220,8 +220,18 @@ def gradient_bytes(T: int, B: int, D: int, H: int, L: int = 1, K: int = 1, O: in
         model = n_params * f * 3  # parameters, their gradients, the frozen copies
         caches = fwd_held + backward + head + model
         build = _JACOBIAN_BUILD[cell] * jac
-        products = _PRODUCTS * jac + T * Z * 8  # and the singular values
-        cell_peak = max(fwd_most + head, caches + max(build, products))
+        matrix = Z * Z * f
+        chunk = min(T + 1, max(1, _PRODUCTS_CHUNK // matrix)) * matrix
+        products = 2 * jac + matrix + 3 * chunk + T * Z * 8  # J, P (T+1), the singular values
+        # then the W_hh gradient's terms' norms (diagnostics.contribution_norms), J and P alive:
+        # C_t formed ~4M entries at a time with two copies, or the Gram route's scaled copies
+        G = GATES[cell] * H
+        if B * (G + H) >= G * H:
+            contrib = 3 * min(T, max(1, (1 << 22) // (G * H))) * G * H * 8
+        else:
+            contrib = 2 * T * B * (G + H) * 8
+        end = 3 * jac if keep_jacobians else 0  # J, P and J's kept copy as bptt returns
+        cell_peak = max(fwd_most + head, caches + max(build, products, 2 * jac + contrib, end))
         peak = max(peak, kept_total + source + cell_peak)
         kept_total += kept
         parts[cell] = kept
