@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Estimate", "held_bytes", "run_bytes", "gradient_bytes", "arch_bytes",
-           "gradcheck_bytes", "training_bytes", "GATES", "format_bytes"]
+           "gradcheck_bytes", "training_bytes", "GATES", "SMALL", "format_bytes"]
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # blocks of H rows in W_ih and W_hh
 # (T, B, H)-sized arrays one layer-direction's forward cache holds, per cell: the RNN's five
@@ -52,11 +52,6 @@ class Estimate:
     kept: int
     peak: int
     parts: tuple = ()
-
-    def __add__(self, other: Estimate) -> Estimate:
-        return Estimate(self.kept + other.kept, max(self.peak + other.kept,
-                                                    self.kept + other.peak),
-                        tuple(sorted(self.parts + other.parts, key=lambda p: -p[1])))
 
 
 def _sizes(**sizes) -> None:

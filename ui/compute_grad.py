@@ -188,12 +188,20 @@ def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                                   use_weights, slim=True))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
                    max_entries: int = 8, _weights=None) -> dict[str, float]:
     """Largest relative error between the analytic and the central-difference gradients of
     `max_entries` entries of every tensor, for one cell on the configuration's sequence (a
-    short sequence: at most 50 steps, so the check stays quick at any size)."""
+    short sequence: at most 50 steps, so the check stays quick at any size). Cached; a
+    MemoryError is a message naming the limits (`rnn_core.memory.gradcheck_bytes` estimates
+    its peak)."""
+    return memory_guarded(_gradient_check, cfg, gs, cell, upload_key, _upload, max_entries,
+                          _weights)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
+                    max_entries: int = 8, _weights=None) -> dict[str, float]:
     del upload_key
     x, _, _ = make_input(cfg, _upload)
     x = x[:50]
