@@ -157,6 +157,26 @@ def product_norms(P) -> tuple[np.ndarray, np.ndarray]:
     P = _square_stack("P", P, "(T+1, S, S)", min_len=1)
     N = P.shape[0]
     spectral = np.zeros(N, dtype=_F64)
+    frobenius = np.zeros(N, dtype=_F64)
+    # a few matrices at a time: the temporaries below are P-sized, and P can be hundreds of MB
+    for n0 in range(0, N, _chunk(P)):
+        spectral[n0:n0 + _chunk(P)], frobenius[n0:n0 + _chunk(P)] = \
+            _product_norms(P[n0:n0 + _chunk(P)])
+    return spectral, frobenius
+
+
+_CHUNK_BYTES = 8 * 2**20  # temporaries of stacked matrices are made this much at a time
+
+
+def _chunk(a: np.ndarray) -> int:
+    """How many a[n] make about _CHUNK_BYTES (at least one)."""
+    return max(1, _CHUNK_BYTES // max(1, a[0].nbytes if a.shape[0] else 1))
+
+
+def _product_norms(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`product_norms` of a checked stack P (n, S, S)."""
+    N = P.shape[0]
+    spectral = np.zeros(N, dtype=_F64)
     with np.errstate(**_IGNORE_FP):
         finite = np.isfinite(P).all(axis=(1, 2))  # (N,)
         scale = np.abs(P).max(axis=(1, 2)).astype(_F64)  # (N,)
@@ -234,9 +254,11 @@ def step_singular_values(J) -> np.ndarray:
     J = _square_stack("J", J, "(T, S, S)", min_len=0)
     T, S, _ = J.shape
     out = np.full((T, S), np.nan, dtype=_F64)
-    ok = np.isfinite(J).all(axis=(1, 2))  # (T,)
-    if ok.any():
-        out[ok] = np.linalg.svd(J[ok], compute_uv=False)  # (n, S)
+    for t0 in range(0, T, _chunk(J)):  # J[ok] is a copy: a few steps at a time
+        part = J[t0:t0 + _chunk(J)]
+        ok = np.isfinite(part).all(axis=(1, 2))  # (n,)
+        if ok.any():
+            out[t0:t0 + part.shape[0]][ok] = np.linalg.svd(part[ok], compute_uv=False)
     return out
 
 
@@ -499,7 +521,8 @@ class BPTTResult:
     dh (T, B, H): dL/dh_t, time order (for the LSTM the gradient at h_t only; the cell state's
     share of the full state s_t = [h_t; c_t] is in the Jacobians and products).
     grad_norms (T,): ||dh[t]|| over batch and units.
-    step_jacobians (T, S, S): J[t] for sample `batch`, processing order.
+    step_jacobians (T, S, S): J[t] for sample `batch`, processing order (None when `bptt` was
+    asked not to keep them).
     product_spectral, product_frobenius (T+1,): norms of P[k] = ds_T/ds_k (processing order).
     bound (T+1,): bound_rate^(T-k), >= product_spectral[k]. bound_rate: max|f'| *
     sigma_max(W_hh) for the vanilla RNN (bound_source "weight_hh"); for the gated cells (LSTM,
@@ -549,7 +572,7 @@ def _is_vanilla(model, W_hh: np.ndarray, S: int) -> bool:
 
 
 def bptt(model, head, x, state0=None, kind: str = "ce_last", target=None, layer: int = 0,
-         direction: int = 0, batch: int = 0) -> BPTTResult:
+         direction: int = 0, batch: int = 0, keep_jacobians: bool = True) -> BPTTResult:
     """Forward, loss, backward, and the diagnostics of BPTT for one layer-direction.
 
     model: an `rnn_core.RNN` (or a model with its methods: forward -> (output, h_n) or
@@ -561,8 +584,10 @@ def bptt(model, head, x, state0=None, kind: str = "ce_last", target=None, layer:
     ((B,), (T, B) or (T, B, O); B = 1 for unbatched input). target None: class 0 everywhere for
     the cross-entropies, zeros for "mse".
     layer, direction: which layer-direction to diagnose; batch: the sample whose Jacobians are
-    taken. Raises ValueError if the forward overflows (relu with a large W_hh over a long
-    sequence): there is no finite loss to differentiate then.
+    taken; keep_jacobians False: the result's step_jacobians is None (T*S^2 numbers that no
+    chart draws; their norms and singular values are kept). Raises ValueError if the forward
+    overflows (relu with a large W_hh over a long sequence): there is no finite loss to
+    differentiate then.
     """
     with np.errstate(**_IGNORE_FP):
         out, _ = model.forward(x) if state0 is None else model.forward(x, state0)
@@ -631,7 +656,8 @@ def bptt(model, head, x, state0=None, kind: str = "ce_last", target=None, layer:
         return BPTTResult(
             loss=float(loss), kind=kind, layer=int(layer), direction=int(direction),
             batch=int(batch), grads=grads, dh=_frozen(dh), grad_norms=_frozen(gradient_norms(dh)),
-            step_jacobians=_frozen(J), product_spectral=_frozen(spectral),
+            step_jacobians=_frozen(J) if keep_jacobians else None,
+            product_spectral=_frozen(spectral),
             product_frobenius=_frozen(frobenius), bound=_frozen(bound), bound_rate=float(rate),
             bound_source=source, whh_singular_values=_frozen(whh_sv),
             step_singular_values=_frozen(step_sv), contribution_norms=_frozen(c_norms),

@@ -204,10 +204,17 @@ def gru_step_jacobians(cache: GRUCache, batch: int = 0) -> np.ndarray:
     r, z, n, hn = (a[:, batch] for a in (cache.r, cache.z, cache.n, cache.hn))  # each (T, H)
     h_prev = _SingleStateBase._prev_states(cache.h0, cache.h)[:, batch]  # (T, H)
     W_hr, W_hz, W_hn = (cache.W_hh[j * H:(j + 1) * H] for j in range(3))  # each (H, H)
-    dr = (r * (1 - r))[:, :, None] * W_hr  # (T, H, H)
-    dz = (z * (1 - z))[:, :, None] * W_hz
-    dn = (1 - n * n)[:, :, None] * (r[:, :, None] * W_hn + hn[:, :, None] * dr)
-    J = (1 - z)[:, :, None] * dn + (h_prev - n)[:, :, None] * dz  # (T, H, H)
+    # In place, two (T, H, H) arrays at a time (T * H^2 can be hundreds of MB); each product
+    # is the formula's, in its order, so the values are the same as written out
+    J = r[:, :, None] * W_hn  # (T, H, H): diag(r) W_hn
+    dr = (r * (1 - r))[:, :, None] * W_hr  # (T, H, H): dr/dh
+    dr *= hn[:, :, None]  # diag(W_hn h_{t-1} + b_hn) dr/dh
+    J += dr
+    J *= (1 - n * n)[:, :, None]  # dn/dh
+    J *= (1 - z)[:, :, None]  # diag(1 - z) dn/dh
+    dz = np.multiply((z * (1 - z))[:, :, None], W_hz, out=dr)  # dz/dh, in dr's memory
+    dz *= (h_prev - n)[:, :, None]
+    J += dz  # (T, H, H)
     diag = np.arange(H)
     J[:, diag, diag] += z  # the direct path z * h_{t-1}
     return J

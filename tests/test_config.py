@@ -279,6 +279,22 @@ def test_last_impulse_step_is_allowed():
     assert problems == [] and cfg.impulse_step == 49
 
 
-def test_states_held_counts_every_state():
+def test_run_estimate_counts_the_input_width_and_the_outputs():
+    """The budget's estimate grows with D and O, which the count of states it replaced
+    ignored (T 2000, batch 64, input 512, both directions held 1.5 GB under that count)."""
     cfg = replace(DEFAULT, batch_size=3, hidden_size=10, num_layers=2, bidirectional=True)
-    assert C.states_held(cfg, T=7, D=5) == 7 * 3 * 10 * 2 * 2
+    narrow, wide = C.run_estimate(cfg, T=7, D=5), C.run_estimate(cfg, T=7, D=500)
+    assert wide.kept - narrow.kept >= 7 * 495 * 8 * 3  # x and both directions' layer-0 input
+    more_out = C.run_estimate(replace(cfg, output_size=400), T=7, D=5)
+    assert more_out.kept - narrow.kept >= 2 * 7 * 396 * 8  # logits and probs
+    link = replace(DEFAULT, hidden_size=1, seq_len=2000, input_size=512, batch_size=64,
+                   bidirectional=True)
+    assert C.within_budget(link, 2000)[1] is not None
+
+
+def test_the_run_budget_is_set_by_the_environment(monkeypatch):
+    monkeypatch.setenv("RNNX_RUN_BUDGET_MB", "4096")
+    assert C.run_budget() == 4096 * 2**20
+    for bad in ("abc", "-1", "0", "inf"):
+        monkeypatch.setenv("RNNX_RUN_BUDGET_MB", bad)
+        assert C.run_budget() == C.RUN_BUDGET_MB * 2**20

@@ -19,7 +19,7 @@ from hypothesis import strategies as hs
 from ui import export_data as ex
 from ui.compute import compute_run
 from ui.compute_grad import GradSettings, compute_gradients
-from ui.config import DEFAULT, FIELDS, MAX_STATES, SOURCES, Config, ConfigError, states_held
+from ui.config import DEFAULT, FIELDS, SOURCES, Config, ConfigError, within_budget
 from ui.i18n import STRINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,9 +143,9 @@ def configs(draw):
     values["impulse_step"] = min(values["impulse_step"], values["seq_len"] - 1)
     cfg = Config(**values)
     T = len(cfg.text) if cfg.source == "text" else cfg.seq_len
-    if states_held(cfg, T, 0) > MAX_STATES:  # the file would be refused: shrink the batch
+    if within_budget(cfg, T)[1] is not None:  # the file would be refused: shrink the run
         cfg = replace(cfg, batch_size=1, num_layers=1, bidirectional=False)
-    assume(states_held(cfg, T, 0) <= MAX_STATES)
+    assume(within_budget(cfg, T)[1] is None)
     return cfg
 
 
@@ -261,7 +261,7 @@ def test_bad_settings_in_a_file_are_refused_one_by_one(name):
 
 
 def test_a_file_over_the_state_budget_keeps_its_other_settings_and_the_default_sizes():
-    cfg, problems = ex.config_from_json(doc({"hidden": 1024, "T": 2000, "seed": 5,
+    cfg, problems = ex.config_from_json(doc({"hidden": 1024, "T": 2000, "layers": 2, "seed": 5,
                                              "act": "relu"}))
     assert [err.key for _, _, err in problems] == ["err.budget_file"]
     assert (cfg.hidden_size, cfg.seq_len) == (DEFAULT.hidden_size, DEFAULT.seq_len)
@@ -270,7 +270,8 @@ def test_a_file_over_the_state_budget_keeps_its_other_settings_and_the_default_s
         assert "default sizes" in STRINGS["err.budget_file"][0].format(**problems[0][2].params)
         STRINGS["err.budget_file"][lang].format(**problems[0][2].params)
     text = "ab" * 1000  # T = 2000 from the text
-    cfg, problems = ex.config_from_json(doc({"src": "text", "text": text, "hidden": 1001}))
+    cfg, problems = ex.config_from_json(doc({"src": "text", "text": text, "hidden": 1001,
+                                             "bidir": True}))
     assert [err.key for _, _, err in problems] == ["err.budget_file"] and cfg.text == text
 
 

@@ -35,7 +35,7 @@ from hypothesis.extra import numpy as hnp
 from streamlit.testing.v1 import AppTest
 
 import rnn_core
-from ui.config import DEFAULT, FIELDS, MAX_STATES, SOURCES, states_held
+from ui.config import DEFAULT, FIELDS, SOURCES, data_steps, data_width, run_budget, run_estimate
 from ui.data_input import MAX_BYTES
 from ui.i18n import STRINGS
 
@@ -152,10 +152,11 @@ def _sweep(query: dict, check, before_pages=None) -> list[str]:
         for ex in at.exception:
             problems.append(f"{page}: raised {ex.message}\n" + "\n".join(ex.stack_trace or []))
         cfg = app_config(at)
-        T = cfg.seq_len if cfg.source not in ("text", "numbers", "csv") else None
-        if T is not None and states_held(cfg, T, 0) > MAX_STATES:
-            problems.append(f"{page}: the configuration in use holds {states_held(cfg, T, 0):,}"
-                            f" states, over the budget of {MAX_STATES:,}")
+        if cfg.source != "csv":
+            need = run_estimate(cfg, data_steps(cfg), data_width(cfg)).peak
+            if need > run_budget():
+                problems.append(f"{page}: the configuration in use needs {need:,} bytes, over "
+                                f"the budget of {run_budget():,}")
         if check is not None:
             problem = check(page, at)
             if problem:
@@ -184,31 +185,32 @@ def test_every_page_says_what_is_missing_when_csv_is_picked_without_an_upload():
 def test_a_setting_over_the_state_budget_is_refused_and_every_page_keeps_the_previous_sizes():
     def over_budget(at):
         at.number_input(key="w_seq_len").set_value(2000).run(timeout=TIMEOUT)
-        at.number_input(key="w_batch_size").set_value(64).run(timeout=TIMEOUT)  # 2.05M states
+        at.number_input(key="w_batch_size").set_value(64).run(timeout=TIMEOUT)
+        at.number_input(key="w_input_size").set_value(512).run(timeout=TIMEOUT)  # 1.5 GB
         assert shows(at, "err.budget", ("error",)), messages(at)
         cfg = app_config(at)
-        assert (cfg.seq_len, cfg.batch_size, cfg.hidden_size) == (2000, 1, 16)
+        assert (cfg.seq_len, cfg.batch_size, cfg.input_size) == (2000, 64, 3)
 
     problems = _sweep({}, None, over_budget)
     assert not problems, "\n".join(problems)
 
 
 def test_a_link_over_the_state_budget_is_refused_not_run():
-    """hidden 1024 and T 2000 are each allowed; together they hold 2,048,000 states, over the
-    budget of 2,000,000. A link with both is refused with the budget message, and the session
-    must not keep the over-budget sizes (with batch 64, 4 layers and both directions they
-    would be ~1e9 states: a link that takes the server's memory). Only the landing page runs
+    """hidden 1024, T 2000, batch 64, 4 layers and both directions are each allowed; together
+    they would need about 49 GB (rnn_core.memory.run_bytes), over the per-run budget. A link
+    with them is refused with the budget message, and the session must not keep the
+    over-budget sizes (a link that takes the server's memory). Only the landing page runs
     here, which computes nothing."""
     at = new_app({"hidden": "1024", "T": "2000", "batch": "64", "layers": "4", "bidir": "1"})
     at.run(timeout=TIMEOUT)
     assert not at.exception
-    assert shows(at, "err.budget", ("error", "warning")), messages(at)
+    assert shows(at, "err.budget_link", ("error", "warning")), messages(at)
     cfg = app_config(at)
-    held = states_held(cfg, cfg.seq_len, 0)
-    assert held <= MAX_STATES, (
+    need = run_estimate(cfg, cfg.seq_len, cfg.input_size).peak
+    assert need <= run_budget(), (
         f"the session holds the link's over-budget sizes (T={cfg.seq_len}, batch="
         f"{cfg.batch_size}, hidden={cfg.hidden_size}, layers={cfg.num_layers}, bidirectional="
-        f"{cfg.bidirectional}: {held:,} states); every page would compute them")
+        f"{cfg.bidirectional}: {need:,} bytes); every page would compute them")
 
 
 _MEMORY_PROBE = """
@@ -229,11 +231,12 @@ print(json.dumps({"seconds": time.perf_counter() - t0,
 
 @pytest.mark.parametrize("page", [p for p in PAGE_FILES if "gradients" in p] or ["missing"])
 def test_the_gradients_view_at_the_edge_of_the_state_budget_fits_in_memory(page):
-    """hidden 1000 x T 2000 is 2,000,000 states: allowed. The Gradients view must answer it
-    (with its charts, or a message that it will not) in bounded memory, not allocate the
-    (T, H, H) step Jacobians of three cells (15 GiB for the vanilla RNN alone, 60 GiB for the
-    LSTM's (T, 2H, 2H)): on the shared server that is the kernel's OOM killer. Run in a
-    subprocess limited to 3 GiB of data, so a failure cannot take the machine with it."""
+    """hidden 1000 x T 2000 (one sample, one layer) fits the per-run budget: allowed. The
+    Gradients view must answer it (with its charts, or a message that it will not) in bounded
+    memory, not allocate the (T, H, H) step Jacobians of three cells (15 GiB for the vanilla
+    RNN alone, 60 GiB for the LSTM's (T, 2H, 2H)): on the shared server that is the kernel's
+    OOM killer. Run in a subprocess limited to 3 GiB of data, so a failure cannot take the
+    machine with it."""
     import json
     import subprocess
 

@@ -26,8 +26,9 @@ from apptest_util import (
     trace,
 )
 
+from rnn_core.memory import format_bytes
 from ui.compute import compute_run
-from ui.config import DEFAULT, MAX_STATES, SOURCES
+from ui.config import DEFAULT, SOURCES, run_budget, run_estimate
 from ui.i18n import STRINGS
 from viz.theme import math_text
 
@@ -296,12 +297,15 @@ def test_value_past_a_limit_is_refused_naming_the_limit(key, field, bad, limit):
 def test_sizes_over_the_state_budget_are_refused():
     at = open_page("recurrence")
     at.number_input(key="w_seq_len").set_value(2000).run()
-    at.number_input(key="w_hidden_size").set_value(1024).run()
+    at.number_input(key="w_num_layers").set_value(2).run()
+    at.number_input(key="w_hidden_size").set_value(1024).run()  # 618 MB at its peak
     check_no_exception(at)
     [error] = texts(at.error)
-    assert f"{2000 * 1024:,}" in error and f"{MAX_STATES:,}" in error
+    need = run_estimate(replace(DEFAULT, seq_len=2000, hidden_size=1024, num_layers=2), 2000,
+                        DEFAULT.input_size).peak
+    assert format_bytes(need) in error and format_bytes(run_budget()) in error
     cfg = app_config(at)
-    assert (cfg.hidden_size, cfg.seq_len) == (DEFAULT.hidden_size, 2000)
+    assert (cfg.hidden_size, cfg.seq_len, cfg.num_layers) == (DEFAULT.hidden_size, 2000, 2)
 
 
 def test_preset_loads_the_articles_example_and_draws_w_ih_256_by_100():

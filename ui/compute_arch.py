@@ -19,7 +19,9 @@ import rnn_core
 from rnn_core import seq2seq
 
 from .compute import _frozen, make_h0, make_input
+from .compute_page import memory_guarded
 from .config import Config
+from .runs import cached
 
 ARCHS = ("n_to_n", "n_to_1", "one_to_n", "n_to_m")
 READOUTS = seq2seq.READOUTS  # N-to-1: "last", "mean", "max"
@@ -239,16 +241,12 @@ def compute_arch(cfg: Config, s: ArchSettings, upload=None) -> ArchRun:
         error=error)
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
-def _cached(cfg: Config, s: ArchSettings, upload_key: str, _upload) -> ArchRun:
-    del upload_key  # in the key only: the upload itself is not hashed
-    return compute_arch(cfg, s, _upload)
-
-
 def arch_run(cfg: Config, s: ArchSettings, upload=None) -> ArchRun:
-    """The cached run of an architecture (an upload is keyed by its digest, cfg.upload)."""
+    """The cached run of an architecture (an upload is keyed by its digest, cfg.upload), shared
+    through `ui.runs` (bounded in bytes and time)."""
     csv = cfg.source == "csv"
-    return _cached(cfg, s, cfg.upload if csv else "", upload if csv else None)
+    return memory_guarded(cached, "arch", (cfg, s, cfg.upload if csv else ""),
+                          lambda: compute_arch(cfg, s, upload if csv else None))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ Axes: T time, B batch, H hidden, O outputs, S state size (H, or 2H for the LSTM'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 import numpy as np
 import streamlit as st
@@ -14,7 +15,9 @@ import rnn_core
 from rnn_core import diagnostics, work
 
 from .compute import _frozen, make_h0, make_input
+from .compute_page import memory_guarded
 from .config import Config
+from .runs import cached
 
 CELLS = ("rnn", "lstm", "gru")
 # The view keeps every step's Jacobian (T, S, S) and their products: T * S^2 numbers in memory
@@ -134,8 +137,12 @@ def _finite(a: np.ndarray) -> np.ndarray:
 
 
 def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
-                      direction: int = 0, weights: dict | None = None) -> dict[str, CellResult]:
-    """BPTT of each cell that `fits` on the configuration's sequence (uncached)."""
+                      direction: int = 0, weights: dict | None = None,
+                      slim: bool = False) -> dict[str, CellResult]:
+    """BPTT of each cell that `fits` on the configuration's sequence (uncached). slim: keep
+    only what the view draws (the cached runs): no step Jacobians (T, S, S) (their norms and
+    singular values stay), no gradient arrays (their norms stay in `norms`), dL/dh of sample 0
+    only; `rnn_core.memory.gradient_bytes` counts both forms."""
     x, _, _ = make_input(cfg, upload)
     T, B, D = x.shape
     target = make_target(gs.loss, gs, x, cfg.output_size)
@@ -149,7 +156,7 @@ def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0
         state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
         try:
             res = diagnostics.bptt(model, head, x, state0, gs.loss, target, layer=layer,
-                                   direction=direction)
+                                   direction=direction, keep_jacobians=not slim)
         except ValueError as err:  # the forward overflowed: no finite loss
             with np.errstate(over="ignore", invalid="ignore"):
                 model.forward(x, state0)
@@ -168,9 +175,12 @@ def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0
             clipped, total = grads, _global_norm(grads)
         norms = tuple((name, tuple(g.shape), float(np.linalg.norm(g)),
                        float(np.linalg.norm(clipped[name]))) for name, g in grads.items())
+        total_after = _global_norm(clipped)
         h = model.trace(layer, direction).h[:, 0]
-        out[cell] = CellResult(cell, res, None, None, _finite(h), norms, total,
-                               _global_norm(clipped))
+        del model, clipped, grads  # the caches of the whole batch go before the next cell
+        if slim:
+            res = replace(res, grads=MappingProxyType({}), dh=_frozen(res.dh[:, :1]))
+        out[cell] = CellResult(cell, res, None, None, _finite(h), norms, total, total_after)
     return out
 
 
@@ -180,20 +190,16 @@ def _global_norm(grads: dict) -> float:
                                  for g in grads.values())))
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _cached(cfg: Config, gs: GradSettings, layer: int, direction: int, upload_key: str,
-            _upload, _weights) -> dict[str, CellResult]:
-    del upload_key  # in the key only (and the weights' digest is cfg.weights)
-    return compute_gradients(cfg, gs, _upload, layer, direction, _weights)
-
-
 def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                   direction: int = 0, weights: dict | None = None) -> dict[str, CellResult]:
-    """The cached BPTT runs of the three cells (`weights`: the uploaded state dict whose
-    digest is cfg.weights, or None)."""
-    return _cached(cfg, gs, layer, direction, cfg.upload if cfg.source == "csv" else "",
-                   upload if cfg.source == "csv" else None,
-                   weights if cfg.weights else None)
+    """The cached BPTT runs of the three cells, slim (`compute_gradients`), shared through
+    `ui.runs` (`weights`: the uploaded state dict whose digest is cfg.weights, or None)."""
+    csv = cfg.source == "csv"
+    use_weights = weights if cfg.weights else None
+    return memory_guarded(
+        cached, "gradients", (cfg, gs, layer, direction, cfg.upload if csv else ""),
+        lambda: compute_gradients(cfg, gs, upload if csv else None, layer, direction,
+                                  use_weights, slim=True))
 
 
 CHECK_ENTRIES = 8  # entries of each tensor the full gradient check perturbs
@@ -218,13 +224,20 @@ def check_plan(cfg: Config, cell: str, T: int, B: int, D: int,
                                     cfg.bidirectional, max_entries)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
                    max_entries: int = CHECK_ENTRIES, _weights=None) -> CheckResult:
     """Largest relative error between the analytic and the central-difference gradients of
     `max_entries` entries of every tensor, for one cell on the configuration's sequence, when
     that fits work.CHECK_BUDGET_SECONDS of one core; else of the sample `check_plan` picks
-    (fewer entries, sample 0, the first steps, some of the tensors)."""
+    (fewer entries, sample 0, the first steps, some of the tensors). Cached; a MemoryError is
+    a message naming the limits (`rnn_core.memory.gradcheck_bytes` estimates its peak)."""
+    return memory_guarded(_gradient_check, cfg, gs, cell, upload_key, _upload, max_entries,
+                          _weights)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
+                    max_entries: int = CHECK_ENTRIES, _weights=None) -> CheckResult:
     del upload_key
     x, _, _ = make_input(cfg, _upload)
     T, B, D = x.shape

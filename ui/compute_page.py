@@ -1,13 +1,32 @@
-"""The page-side face of the cached run: messages instead of exceptions."""
+"""The page-side face of the cached runs: messages instead of exceptions."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
 
+from rnn_core.memory import format_bytes
+
 from .compute import Run, run_model
-from .config import Config
+from .config import Config, run_budget
 from .frame import t, upload_data, weights_state
+from .runs import RUNS
+
+R = TypeVar("R")
+
+
+def memory_guarded(compute: Callable[..., R], *args, **kwargs) -> R:
+    """`compute(*args, **kwargs)`; when the server has no memory left for it, say so with the
+    limits and stop the page (a MemoryError never reaches a learner as a traceback)."""
+    try:
+        return compute(*args, **kwargs)
+    except MemoryError:
+        st.error(t("err.memory", limit=format_bytes(run_budget()),
+                   total=format_bytes(RUNS.budget)))
+        st.stop()
 
 
 def run_or_stop(cfg: Config) -> Run:
@@ -17,7 +36,7 @@ def run_or_stop(cfg: Config) -> Run:
     if cfg.source == "csv" and (upload is None or not cfg.upload):
         st.info(t("err.no_upload"))
         st.stop()
-    run = run_model(cfg, upload, weights_state())
+    run = memory_guarded(run_model, cfg, upload, weights_state())
     if run.nonfinite_step is not None:
         st.warning(t("warn.nonfinite", step=run.nonfinite_step + 1, radius=run.radius_after))
     else:

@@ -7,7 +7,10 @@ the widgets and the tests all check values the same way.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, fields, replace
+
+from rnn_core import memory
 
 SOURCES = ("sine", "square", "sawtooth", "noise", "random_walk", "impulse", "text", "numbers",
            "csv")
@@ -16,8 +19,21 @@ NONLINEARITIES = ("tanh", "relu")
 INITS = ("torch", "xavier", "orthogonal")
 H0_MODES = ("zeros", "random", "constant")
 
-# T * B * H * L * K: the states one run holds (the trace keeps several arrays of this size).
-MAX_STATES = 2_000_000
+# Bytes one run may need at its peak (rnn_core.memory.run_bytes: the whole batch's forward and
+# caches while sample 0's trace is copied). 256 MB admits the widest single sequence (hidden
+# 1024, T 2000, one layer: about 200 MB) and 2 million states over a large batch, as the count
+# of states this replaces did, and refuses a wide input over a large batch (T 2000, batch 64,
+# input 512, both directions: 1.5 GB). RNNX_RUN_BUDGET_MB overrides it.
+RUN_BUDGET_MB = 256
+
+
+def run_budget() -> int:
+    """The per-run budget in bytes: RNNX_RUN_BUDGET_MB (a positive number) or RUN_BUDGET_MB."""
+    try:
+        mb = float(os.environ.get("RNNX_RUN_BUDGET_MB", ""))
+    except ValueError:
+        mb = RUN_BUDGET_MB
+    return int((mb if mb > 0 and math.isfinite(mb) else RUN_BUDGET_MB) * 2**20)
 
 
 @dataclass(frozen=True)
@@ -141,14 +157,16 @@ def _fmt(x) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def states_held(cfg: Config, T: int, D: int) -> int:
-    """How many hidden-state numbers one run holds: T * B * H * L * K."""
-    del D
-    K = 2 if cfg.bidirectional else 1
-    return T * cfg.batch_size * cfg.hidden_size * cfg.num_layers * K
+def run_estimate(cfg: Config, T: int, D: int) -> memory.Estimate:
+    """The bytes one cached run of `cfg` over T steps of D features keeps and needs at its peak
+    (`rnn_core.memory.run_bytes`, sample 0 kept)."""
+    return memory.run_bytes(T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers,
+                            2 if cfg.bidirectional else 1, cfg.output_size, samples=1,
+                            shared_input=cfg.source in DATA_SOURCES)
 
 
-SIZE_FIELDS = ("seq_len", "batch_size", "hidden_size", "num_layers", "bidirectional")
+SIZE_FIELDS = ("seq_len", "batch_size", "hidden_size", "num_layers", "bidirectional",
+               "input_size", "output_size")
 
 
 def data_steps(cfg: Config, upload_rows: int | None = None) -> int:
@@ -169,17 +187,49 @@ def data_steps(cfg: Config, upload_rows: int | None = None) -> int:
     return cfg.seq_len
 
 
-def within_budget(cfg: Config, T: int, key: str = "err.budget") -> tuple[Config, tuple | None]:
-    """(cfg, None) when one run of `cfg` over T steps holds at most MAX_STATES hidden-state
-    numbers; otherwise `cfg` with the default sizes and the problem ("", formula, ConfigError
-    `key`) to show, in the form of from_query's problems."""
-    held = states_held(cfg, T, 0)
-    if held <= MAX_STATES:
-        return cfg, None
+def data_width(cfg: Config, upload_cols: int | None = None) -> int:
+    """D, the input width a configuration runs: the text's distinct characters, the pasted
+    numbers' columns (the default numbers' when those do not parse), the uploaded file's
+    columns when given, else input_size."""
+    from .data_input import DataError, parse_numbers
+
+    if cfg.source == "text":
+        return max(len(set(cfg.text)), 1)
+    if cfg.source == "numbers":
+        try:
+            return parse_numbers(cfg.numbers).shape[1]
+        except DataError:
+            return parse_numbers(DEFAULT.numbers).shape[1]
+    if cfg.source == "csv" and upload_cols is not None:
+        return upload_cols
+    return cfg.input_size
+
+
+def budget_params(cfg: Config, T: int, D: int) -> dict | None:
+    """None when one run of `cfg` over T steps of D features fits the per-run budget;
+    otherwise the parameters of the budget messages: need, kept, limit (as "1.5 GB"), formula
+    (T × B × H × L × K) and D."""
+    est = run_estimate(cfg, T, D)
+    limit = run_budget()
+    if est.peak <= limit:
+        return None
     K = 2 if cfg.bidirectional else 1
     formula = f"{T} × {cfg.batch_size} × {cfg.hidden_size} × {cfg.num_layers} × {K}"
-    err = ConfigError(key, states=held, limit=MAX_STATES, formula=formula)
-    return replace(cfg, **{n: getattr(DEFAULT, n) for n in SIZE_FIELDS}), ("", formula, err)
+    return dict(need=memory.format_bytes(est.peak), kept=memory.format_bytes(est.kept),
+                limit=memory.format_bytes(limit), formula=formula, D=D)
+
+
+def within_budget(cfg: Config, T: int, key: str = "err.budget",
+                  D: int | None = None) -> tuple[Config, tuple | None]:
+    """(cfg, None) when one run of `cfg` over T steps (of D features; `data_width` when not
+    given) fits the per-run budget; otherwise `cfg` with the default sizes and the problem
+    ("", formula, ConfigError `key`) to show, in the form of from_query's problems."""
+    over = budget_params(cfg, T, data_width(cfg) if D is None else D)
+    if over is None:
+        return cfg, None
+    err = ConfigError(key, **over)
+    return replace(cfg, **{n: getattr(DEFAULT, n) for n in SIZE_FIELDS}), ("", over["formula"],
+                                                                            err)
 
 
 def to_query(cfg: Config) -> dict[str, str]:

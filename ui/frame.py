@@ -166,10 +166,11 @@ def _init_session() -> None:
 
 def _within_budget(cfg: C.Config, warnings: list) -> C.Config:
     """`cfg`, or `cfg` with the default sizes (and a warning) when a link or a file asks for
-    more hidden states than one run may hold."""
+    a run that needs more bytes than the per-run budget."""
     data = upload_data()
     T = C.data_steps(cfg, None if data is None else data.shape[0])
-    cfg, over = C.within_budget(cfg, T, "err.budget_link")
+    D = C.data_width(cfg, None if data is None else data.shape[1])
+    cfg, over = C.within_budget(cfg, T, "err.budget_link", D)
     if over is not None:
         warnings.append(over)
     return cfg
@@ -523,11 +524,9 @@ def _sidebar(cfg: C.Config) -> C.Config:
         st.error(t("err.range", field=t("field.impulse_step"), value=new.impulse_step, lo=0,
                    hi=T - 1, kept=min(cfg.impulse_step, T - 1)))
         new = replace(new, impulse_step=min(cfg.impulse_step, T - 1))
-    K = 2 if new.bidirectional else 1
-    states = C.states_held(new, T, 0)
-    if states > C.MAX_STATES:
-        st.error(t("err.budget", states=states, limit=C.MAX_STATES,
-                   formula=f"{T} × {new.batch_size} × {new.hidden_size} × {new.num_layers} × {K}"))
+    over = C.budget_params(new, T, data_D if data_D is not None else new.input_size)
+    if over is not None:  # the estimate and the limit, in bytes (rnn_core.memory)
+        st.error(t("err.budget", **over))
         return cfg
     return new
 

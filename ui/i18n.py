@@ -156,23 +156,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.csv_link": ("{field}: a link cannot carry an uploaded file; using the default source. "
                      "Upload the file again.",
                      "{field}：链接无法携带上传的文件；改用默认来源。请重新上传文件。"),
-    "err.budget": ("This run would hold {states:,} hidden-state numbers (T × batch × hidden × "
-                   "layers × directions = {formula}); the limit is {limit:,}. Kept the previous "
-                   "sizes.",
-                   "本次运行需要保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × "
-                   "方向数 = {formula}）；上限为 {limit:,}。已保留之前的尺寸。"),
-    "err.budget_file": ("The settings file asks for {states:,} hidden-state numbers (T × batch × "
-                        "hidden × layers × directions = {formula}); the limit is {limit:,}, so "
-                        "the default sizes are used with the file's other settings.",
-                        "设置文件要求保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × "
-                        "方向数 = {formula}）；上限为 {limit:,}，因此使用默认尺寸和文件中的其他设置。"),
+    "err.budget": ("This run would need {need} of memory at its peak (it keeps {kept}; T × batch × "
+                   "hidden × layers × directions = {formula}, input width {D}); at most {limit} per run. Lower T, the batch, the hidden size, the "
+                   "layers, the directions or the input width. Kept the previous sizes.",
+                   "本次运行在峰值时需要 {need} 内存（保留 {kept}；T × 批大小 × 隐藏维度 × 层数 × 方向数 = {formula}，输入维度 {D}）；每次运行最多 "
+                   "{limit}。请减小 T、批大小、隐藏维度、层数、方向数或输入维度。已保留之前的尺寸。"),
+    "err.budget_file": ("The settings file asks for a run that would need {need} of memory at its "
+                        "peak (T × batch × hidden × layers × directions = {formula}, input width "
+                        "{D}); at most {limit} per run, so the default sizes are used with the file's other settings.",
+                        "设置文件要求的运行在峰值时需要 {need} 内存（T × 批大小 × 隐藏维度 × 层数 × 方向数 = {formula}，输入维度 {D}）；每次运行最多 "
+                        "{limit}，因此使用默认尺寸和文件中的其他设置。"),
     "err.url": ("The link's parameter {param} = {value} was not used: {reason}",
                 "链接参数 {param} = {value} 未被采用：{reason}"),
-    "err.budget_link": ("The link asks for {states:,} hidden-state numbers (T × batch × hidden "
-                        "× layers × directions = {formula}); the limit is {limit:,}, so the "
-                        "default sizes are used.",
-                        "链接要求保存 {states:,} 个隐藏状态数值（T × 批大小 × 隐藏维度 × 层数 × 方向数 = "
-                        "{formula}）；上限为 {limit:,}，因此使用默认尺寸。"),
+    "err.budget_link": ("The link asks for a run that would need {need} of memory at its peak "
+                        "(T × batch × hidden × layers × directions = {formula}, input width {D}); at "
+                        "most {limit} per run, so the default sizes are used.",
+                        "链接要求的运行在峰值时需要 {need} 内存（T × 批大小 × 隐藏维度 × 层数 × 方向数 = {formula}，输入维度 {D}）；每次运行最多 "
+                        "{limit}，因此使用默认尺寸。"),
     "err.no_upload": ("No file uploaded yet: upload one in the sidebar under *Input sequence*, "
                       "or pick another source.",
                       "尚未上传文件：请在侧边栏“输入序列”中上传，或选择其他来源。"),
@@ -641,11 +641,11 @@ def _merge() -> None:
     """Each later view keeps its strings beside the table in a module of its own; they are
     merged here, so STRINGS stays the one table the app and the tests read. A key defined twice
     is an error."""
-    from . import (i18n_architectures, i18n_bring_your_own, i18n_training, i18n_uploads,
-                   i18n_work)
+    from . import (i18n_architectures, i18n_bring_your_own, i18n_memory, i18n_training,
+                   i18n_uploads, i18n_work)
 
-    for part in (i18n_architectures, i18n_training, i18n_bring_your_own, i18n_uploads,
-                 i18n_work):
+    for part in (i18n_architectures, i18n_training, i18n_bring_your_own, i18n_memory,
+                 i18n_uploads, i18n_work):
         clash = set(part.STRINGS) & set(STRINGS)
         if clash:
             raise KeyError(f"translation keys defined twice: {sorted(clash)}")
