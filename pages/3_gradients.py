@@ -5,6 +5,7 @@ import streamlit as st
 
 import ui
 from rnn_core import diagnostics, work
+from rnn_core.memory import format_bytes
 from ui.compute_grad import (
     CELLS,
     CHECK_ENTRIES,
@@ -14,6 +15,8 @@ from ui.compute_grad import (
     MAX_JACOBIAN_SECONDS,
     MEASURES,
     GradSettings,
+    cell_peak,
+    check_peak,
     fits,
     gradient_check,
     gradient_runs,
@@ -21,6 +24,7 @@ from ui.compute_grad import (
     measure_whh,
     state_size,
 )
+from ui.config import run_budget
 from ui.export_data import gradients_csv
 from ui.frame import weights_state
 from ui.work_text import check_note, duration
@@ -76,8 +80,16 @@ def check_section(cells: list) -> None:
     if not st.button(ui.t("gr.check_run"), key="gradients_check"):
         return
     upload_key = cfg.upload if cfg.source == "csv" else ""
+    peaks = {c: check_peak(cfg, c, T, cfg.batch_size, D) for c in cells}
+    heavy = [c for c in cells if peaks[c] > run_budget()]
+    if heavy:  # memory: the models and their gradients alone are past the per-run budget
+        st.warning(ui.t("gr.check_too_heavy", cells=", ".join(names[c] for c in heavy),
+                        need=format_bytes(max(peaks[c] for c in heavy)),
+                        limit=format_bytes(run_budget())))
     checks = {c: gradient_check(cfg, gs, c, upload_key, ui.upload_data(), _weights=weights)
-              for c in cells}
+              for c in cells if c not in heavy}
+    if not checks:
+        return
     for c, res in checks.items():
         if res.plan.reduced:  # a sample of the check: say which
             st.info(check_note(names[c], res.plan, res.T, res.B, CHECK_ENTRIES))
@@ -90,7 +102,8 @@ def check_section(cells: list) -> None:
                       hide_index=True, width="stretch")
 
 
-T = ui.run_or_stop(cfg).T  # the data's length (text, numbers and files set it)
+run = ui.run_or_stop(cfg)
+T, D = run.T, run.D  # the data's length and width (text, numbers and files set them)
 H = cfg.hidden_size
 too_big = [c for c in CELLS if T * state_size(c, H) ** 2 > MAX_JACOBIAN_ENTRIES]
 if too_big:  # memory: the Jacobians' entries
@@ -105,7 +118,12 @@ if too_slow:  # time: their products and singular values
                     estimate=duration(work.seconds(jacobian_work(worst, T, H))),
                     limit=duration(MAX_JACOBIAN_SECONDS)))
 names = {c: ui.t("gr.cell_" + c) for c in CELLS}
-if len(too_big) + len(too_slow) == len(CELLS):
+too_heavy = [c for c in CELLS if fits(c, T, H) and cell_peak(cfg, c, T, D) > run_budget()]
+if too_heavy:  # memory: the cell's forward and backward over the whole batch
+    st.warning(ui.t("gr.too_heavy", cells=", ".join(names[c] for c in too_heavy),
+                    need=format_bytes(max(cell_peak(cfg, c, T, D) for c in too_heavy)),
+                    limit=format_bytes(run_budget())))
+if len(too_big) + len(too_slow) + len(too_heavy) == len(CELLS):
     check_section(list(CELLS))
     ui.finish(cfg)
     st.stop()
@@ -212,5 +230,5 @@ st.download_button(ui.t("ex.download_grads"),
                    help=ui.t("ex.download_grads_help"))
 
 # -- gradient check ------------------------------------------------------------------------------
-check_section([c for c in CELLS if c in ok or c in too_big or c in too_slow])
+check_section([c for c in CELLS if c in ok or c in too_big or c in too_slow or c in too_heavy])
 ui.finish(cfg)

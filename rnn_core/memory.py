@@ -280,7 +280,8 @@ def arch_bytes(arch: str, T: int, B: int, D: int, H: int, L: int = 1, K: int = 1
 
 def gradcheck_bytes(cell: str, T: int, B: int, D: int, H: int, L: int = 1, K: int = 1,
                     itemsize: int = 8) -> Estimate:
-    """A gradient check (`gradcheck.check_rnn_gradients`) on at most 50 steps.
+    """A gradient check (`gradcheck.check_rnn_gradients`) on T steps of B samples (the ones its
+    plan, `work.plan_gradient_check`, keeps).
 
     Kept: one relative error per tensor (a dict of floats: nothing in arrays). Peak: the
     input's copy, the random weights G of the loss (output- and state-sized), the analytic
@@ -290,7 +291,7 @@ def gradcheck_bytes(cell: str, T: int, B: int, D: int, H: int, L: int = 1, K: in
     if cell not in GATES:
         raise ValueError(f"cell: expected one of {tuple(GATES)}, got {cell!r}")
     _sizes(T=T, B=B, D=D, H=H, L=L, K=K, itemsize=itemsize)
-    f, T = itemsize, min(T, 50)
+    f = itemsize
     states = (2 if cell == "lstm" else 1) * L * K * B * H * f
     n_params = _param_count(cell, D, H, L, K)
     fwd_held, fwd_most = _forward(cell, T, B, D, H, L, K, f)

@@ -31,7 +31,7 @@ streamlit.config.set_option("client.showErrorDetails", "full")
 
 APP = ROOT / "app.py"
 PAGES = {"home": None, "data_flow": "pages/1_data_flow.py",
-         "recurrence": "pages/2_recurrence.py"}
+         "recurrence": "pages/2_recurrence.py", "gradients": "pages/3_gradients.py"}
 TIMEOUT = 60  # seconds per run: the default 3 s is too short for a cold cache on a slow machine
 
 

@@ -218,7 +218,8 @@ SAMPLES = {
     "reason": "not a whole number", "rows": 3, "cols": 2,
     "cell": "LSTM", "loss": "cross-entropy on the last step", "at": 1.0,
     "D": 3, "L": 1, "problems": "weight_hh_l0: expected (8, 8), file has (16, 16)",
-    "S": 2048, "cells": "vanilla RNN, LSTM", "need": "1.5 GB", "total": "1 GB",
+    "S": 2048, "cells": "vanilla RNN, LSTM", "need": "1.5 GB", "total": "1 GB", "wanted": "300 MB",
+    "capacity": "512 MB",
     # the work budget (ui/i18n_work.py)
     "e": 3, "full_e": 8, "full": "11 min", "estimate": "23 s", "ops": "5.7e+11", "k": 5,
     "names": "weight_ih_l0, h0", "m": 1451, "B": 12, "samples": "sample 0",

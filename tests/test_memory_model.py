@@ -204,7 +204,7 @@ def test_gradcheck_bytes_bound_the_peak_of_a_gradient_check(cell):
         return rnn_core.check_rnn_gradients(model, x, state0, max_entries=2)
 
     _, peak = traced(check)
-    est = memory.gradcheck_bytes(cell, 70, 4, 6, 40, 2, 2)
+    est = memory.gradcheck_bytes(cell, 50, 4, 6, 40, 2, 2)  # the 50 steps checked
     assert est.kept == 0  # a dict of floats
     assert_peak(est.peak, peak)
 
@@ -398,3 +398,21 @@ def test_held_bytes_counts_a_shared_buffer_once():
     a = np.zeros((10, 10))
     assert held_bytes({"a": a, "view": a[2:], "again": (a,)}) == 800
     assert held_bytes([np.zeros(3), np.zeros(3)]) == 48
+
+
+def test_gradients_view_leaves_out_a_cell_past_the_per_run_budget_naming_bytes():
+    """H 100, T 500, batch 16: the run fits (about 40 MB), the LSTM's diagnosis does not (about
+    530 MB at its peak, its (h, c) Jacobians and their products): it is left out with its
+    estimate and the limit named, and the other two cells are drawn."""
+    from ui.compute_grad import cell_peak
+
+    cfg = Config(hidden_size=100, seq_len=500, batch_size=16)
+    T, D = data_steps(cfg), data_width(cfg)
+    peaks = {c: cell_peak(cfg, c, T, D) for c in CELLS}
+    assert peaks["lstm"] > run_budget() >= max(peaks["rnn"], peaks["gru"])
+    at = deep_link("gradients", {"hidden": "100", "T": "500", "batch": "16"})
+    check_no_exception(at)
+    heavy = [w.value for w in at.warning if "Backpropagating through the whole batch" in w.value]
+    assert len(heavy) == 1 and heavy[0].startswith("LSTM: left out")
+    assert format_bytes(peaks["lstm"]) in heavy[0] and format_bytes(run_budget()) in heavy[0]
+    assert at.get("plotly_chart")  # the vanilla RNN and the GRU are still diagnosed

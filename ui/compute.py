@@ -18,7 +18,7 @@ import rnn_core
 from rnn_core import analysis, sequences
 from rnn_core.rnn import LayerTrace
 
-from .config import Config
+from .config import Config, data_shape, run_estimate
 from .data_input import parse_numbers
 from .runs import cached
 
@@ -204,5 +204,7 @@ def run_model(cfg: Config, upload: np.ndarray | None = None,
     frozen key)."""
     csv = cfg.source == "csv"
     use_weights = weights if cfg.weights else None
+    peak = run_estimate(cfg, *data_shape(cfg, upload if csv else None)).peak
     return cached("run", (cfg, cfg.upload if csv else ""),
-                  lambda: compute_run(cfg, upload if csv else None, use_weights, samples=1))
+                  lambda: compute_run(cfg, upload if csv else None, use_weights, samples=1),
+                  peak)

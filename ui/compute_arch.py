@@ -16,11 +16,11 @@ import numpy as np
 import streamlit as st
 
 import rnn_core
-from rnn_core import seq2seq
+from rnn_core import memory, seq2seq
 
 from .compute import _frozen, make_h0, make_input
 from .compute_page import memory_guarded
-from .config import Config
+from .config import DATA_SOURCES, Config, data_shape
 from .runs import cached
 
 ARCHS = ("n_to_n", "n_to_1", "one_to_n", "n_to_m")
@@ -245,8 +245,14 @@ def arch_run(cfg: Config, s: ArchSettings, upload=None) -> ArchRun:
     """The cached run of an architecture (an upload is keyed by its digest, cfg.upload), shared
     through `ui.runs` (bounded in bytes and time)."""
     csv = cfg.source == "csv"
+    T, D = data_shape(cfg, upload if csv else None)
+    context, _, score = CONTEXT_MODES[s.context]
+    peak = memory.arch_bytes(s.arch, T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers,
+                             cfg.num_directions, cfg.output_size, M=s.M,
+                             attention=score if context == "attention" else None,
+                             shared_input=cfg.source in DATA_SOURCES).peak
     return memory_guarded(cached, "arch", (cfg, s, cfg.upload if csv else ""),
-                          lambda: compute_arch(cfg, s, upload if csv else None))
+                          lambda: compute_arch(cfg, s, upload if csv else None), peak)
 
 
 # ---------------------------------------------------------------------------------------------

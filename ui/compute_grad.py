@@ -12,11 +12,12 @@ import numpy as np
 import streamlit as st
 
 import rnn_core
-from rnn_core import diagnostics, work
+from rnn_core import diagnostics, memory, work
 
 from .compute import _frozen, make_h0, make_input
 from .compute_page import memory_guarded
-from .config import Config
+from .config import DATA_SOURCES, Config, data_shape, run_budget
+from .inflight import POOL
 from .runs import cached
 
 CELLS = ("rnn", "lstm", "gru")
@@ -50,6 +51,21 @@ def fits(cell: str, T: int, H: int) -> bool:
     Jacobians' entries (memory) and their work (time)."""
     S = state_size(cell, H)
     return T * S * S <= MAX_JACOBIAN_ENTRIES and within_work(cell, T, H)
+
+
+def cell_peak(cfg: Config, cell: str, T: int, D: int) -> int:
+    """The bytes the BPTT diagnosis of `cell` needs at its peak (rnn_core.memory)."""
+    return memory.gradient_bytes(T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers,
+                                 cfg.num_directions, cfg.output_size, cells=(cell,),
+                                 shared_input=cfg.source in DATA_SOURCES).peak
+
+
+def diagnosable(cfg: Config, cell: str, T: int, D: int) -> bool:
+    """Whether the view diagnoses `cell`: its Jacobians fit (`fits`) and its peak memory fits
+    the per-run budget."""
+    return fits(cell, T, cfg.hidden_size) and cell_peak(cfg, cell, T, D) <= run_budget()
+
+
 LOSSES = diagnostics.LOSS_KINDS  # ("ce_last", "ce_sum", "mse")
 CLIPS = ("none", "norm", "value")
 MEASURES = ("spectral_radius", "max_singular_value")
@@ -139,7 +155,7 @@ def _finite(a: np.ndarray) -> np.ndarray:
 def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                       direction: int = 0, weights: dict | None = None,
                       slim: bool = False) -> dict[str, CellResult]:
-    """BPTT of each cell that `fits` on the configuration's sequence (uncached). slim: keep
+    """BPTT of each cell that is `diagnosable` on the configuration's sequence (uncached). slim: keep
     only what the view draws (the cached runs): no step Jacobians (T, S, S) (their norms and
     singular values stay), no gradient arrays (their norms stay in `norms`), dL/dh of sample 0
     only; `rnn_core.memory.gradient_bytes` counts both forms."""
@@ -148,7 +164,7 @@ def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0
     target = make_target(gs.loss, gs, x, cfg.output_size)
     out = {}
     for cell in CELLS:
-        if not fits(cell, T, cfg.hidden_size):
+        if not diagnosable(cfg, cell, T, D):
             continue
         model = make_cell(cell, cfg, D, gs, weights)
         head = make_head(cell, cfg, weights)
@@ -196,10 +212,15 @@ def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
     `ui.runs` (`weights`: the uploaded state dict whose digest is cfg.weights, or None)."""
     csv = cfg.source == "csv"
     use_weights = weights if cfg.weights else None
+    T, D = data_shape(cfg, upload if csv else None)
+    peak = memory.gradient_bytes(
+        T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers, cfg.num_directions,
+        cfg.output_size, cells=tuple(c for c in CELLS if diagnosable(cfg, c, T, D)),
+        shared_input=cfg.source in DATA_SOURCES).peak
     return memory_guarded(
         cached, "gradients", (cfg, gs, layer, direction, cfg.upload if csv else ""),
         lambda: compute_gradients(cfg, gs, upload if csv else None, layer, direction,
-                                  use_weights, slim=True))
+                                  use_weights, slim=True), peak)
 
 
 CHECK_ENTRIES = 8  # entries of each tensor the full gradient check perturbs
@@ -224,6 +245,14 @@ def check_plan(cfg: Config, cell: str, T: int, B: int, D: int,
                                     cfg.bidirectional, max_entries)
 
 
+def check_peak(cfg: Config, cell: str, T: int, B: int, D: int,
+               max_entries: int = CHECK_ENTRIES) -> int:
+    """The bytes the gradient check of `cell` (as `check_plan` plans it) needs at its peak."""
+    plan = check_plan(cfg, cell, T, B, D, max_entries)
+    return memory.gradcheck_bytes(cell, plan.steps, plan.batch, D, cfg.hidden_size,
+                                  cfg.num_layers, cfg.num_directions).peak
+
+
 def gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _upload=None,
                    max_entries: int = CHECK_ENTRIES, _weights=None) -> CheckResult:
     """Largest relative error between the analytic and the central-difference gradients of
@@ -246,7 +275,7 @@ def _gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _
     h0 = make_h0(cfg, B)
     state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
     some = plan.tensors if len(plan.tensors) < plan.n_tensors else None
-    with np.errstate(over="ignore", invalid="ignore"):
+    with POOL.take(check_peak(cfg, cell, T, B, D, max_entries)), np.errstate(over="ignore", invalid="ignore"):
         errors = rnn_core.check_rnn_gradients(model, x, state0, seed=cfg.seed,
                                               max_entries=plan.entries, steps=plan.steps,
                                               batch=plan.batch, tensors=some)

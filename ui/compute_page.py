@@ -13,6 +13,7 @@ from rnn_core.memory import format_bytes
 from .compute import Run, run_model
 from .config import Config, run_budget
 from .frame import t, upload_data, weights_state
+from .inflight import Busy
 from .runs import RUNS
 
 R = TypeVar("R")
@@ -20,12 +21,17 @@ R = TypeVar("R")
 
 def memory_guarded(compute: Callable[..., R], *args, **kwargs) -> R:
     """`compute(*args, **kwargs)`; when the server has no memory left for it, say so with the
-    limits and stop the page (a MemoryError never reaches a learner as a traceback)."""
+    limits and stop the page (a MemoryError never reaches a learner as a traceback); when the
+    runs in progress hold the in-flight pool past its timeout, say the server is busy."""
     try:
         return compute(*args, **kwargs)
     except MemoryError:
         st.error(t("err.memory", limit=format_bytes(run_budget()),
                    total=format_bytes(RUNS.budget)))
+        st.stop()
+    except Busy as busy:
+        st.warning(t("err.busy", wanted=format_bytes(busy.wanted),
+                     capacity=format_bytes(busy.capacity)))
         st.stop()
 
 

@@ -64,6 +64,11 @@ class Config:
     upload: str = ""  # digest of the uploaded CSV (its data lives in the session)
     weights: str = ""  # digest of uploaded trained weights (they live in the session too)
 
+    @property
+    def num_directions(self) -> int:
+        """K: 2 for a bidirectional RNN, else 1."""
+        return 2 if self.bidirectional else 1
+
 
 @dataclass(frozen=True)
 class Field:
@@ -155,6 +160,13 @@ def check_value(name: str, value):
 
 def _fmt(x) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def data_shape(cfg: Config, upload=None) -> tuple[int, int]:
+    """(T, D) of the sequence a configuration runs: the uploaded array's when given."""
+    if cfg.source == "csv" and upload is not None:
+        return int(upload.shape[0]), int(upload.shape[1])
+    return data_steps(cfg), data_width(cfg)
 
 
 def run_estimate(cfg: Config, T: int, D: int) -> memory.Estimate:

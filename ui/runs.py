@@ -25,6 +25,8 @@ from collections.abc import Callable, Hashable
 
 from rnn_core.memory import held_bytes
 
+from .inflight import POOL
+
 MB = 1 << 20
 CACHE_BUDGET_MB = 1024  # every cached run together; RNNX_CACHE_BUDGET_MB overrides it
 CACHE_ENTRIES = 64  # at most this many runs, whatever their size
@@ -118,6 +120,13 @@ RUNS = RunCache(int(_env_number("RNNX_CACHE_BUDGET_MB", CACHE_BUDGET_MB) * MB),
                 ttl=_env_number("RNNX_CACHE_TTL_S", CACHE_TTL_S))
 
 
-def cached(namespace: str, key: tuple, compute: Callable[[], object]):
-    """`compute()`'s value, shared by every session under (namespace, key)."""
-    return RUNS.get((namespace,) + tuple(key), compute)
+def cached(namespace: str, key: tuple, compute: Callable[[], object], peak: int = 0):
+    """`compute()`'s value, shared by every session under (namespace, key). A miss first takes
+    `peak` bytes (the computation's estimated peak, rnn_core.memory) from the in-flight pool
+    (`ui.inflight.POOL`), so the runs being made at once stay within it; raises
+    `ui.inflight.Busy` when the pool stays short."""
+    def bounded():
+        with POOL.take(peak):
+            return compute()
+
+    return RUNS.get((namespace,) + tuple(key), bounded)
