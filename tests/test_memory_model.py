@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from apptest_util import app_config, check_no_exception, deep_link
+from apptest_util import app_config, check_no_exception, deep_link, new_app
 
 from rnn_core import memory
 from rnn_core.memory import format_bytes, held_bytes
@@ -25,6 +25,7 @@ from ui.compute_arch import CONTEXT_MODES, ArchSettings, compute_arch
 from ui.compute_grad import CELLS, GradSettings, compute_gradients
 from ui.config import DATA_SOURCES, DEFAULT, Config, data_steps, data_width, run_budget
 from ui.i18n import STRINGS
+from ui.inflight import Busy
 from ui.runs import RunCache
 
 PEAK_TOLERANCE = 0.12  # relative, on top of memory.SMALL (64 kB of small temporaries)
@@ -333,9 +334,52 @@ def test_an_entry_expires_after_its_time_to_live_without_use():
     assert cache.get("a", lambda: block(80)) is first  # used: its time to live starts again
     clock.now = 198
     assert cache.get("a", lambda: block(80)) is first
-    clock.now = 299
+    clock.now = 299  # expired, but the caller still holds it: handed back, not made twice
+    assert cache.get("a", lambda: block(80)) is first
+    clock.now = 400
+    del first  # now nobody holds it: the expiry frees it, and the next ask computes anew
     again = cache.get("a", lambda: block(80))
-    assert again is not first and cache.total == 80
+    assert again.nbytes == 80 and cache.total == 80 and cache.alive_bytes == 0
+    assert cache.live == 80
+
+
+def test_evicted_values_still_held_count_until_let_go():
+    """A session keeps drawing the run it was given after the cache evicts it: its bytes still
+    count, so the cache's budget bounds what is really in memory."""
+    cache = RunCache(budget=1000, clock=FakeClock())
+    held = cache.get("a", lambda: block(600))
+    cache.get("b", lambda: block(600))  # evicts a, which `held` keeps alive
+    assert cache.total == 600 and cache.alive_bytes == 600 and cache.live == 1200
+    del held
+    assert cache.alive_bytes == 0 and cache.live == 600
+
+
+def test_an_evicted_value_still_held_is_handed_back_not_made_again():
+    cache = RunCache(budget=1000, clock=FakeClock())
+    held = cache.get("a", lambda: block(600))
+    cache.get("b", lambda: block(600))
+    calls = []
+    assert cache.get("a", lambda: calls.append(1) or block(600)) is held
+    assert calls == [] and cache.live <= 1200
+
+
+def test_a_miss_waits_for_held_memory_and_says_busy_when_it_stays_held():
+    """Room for a new run's estimate: the oldest entries are evicted first; when sessions still
+    hold what was evicted, the miss waits for them, then gives up with Busy."""
+    cache = RunCache(budget=1000, clock=FakeClock())
+    held = [cache.get(k, lambda: block(400)) for k in "ab"]  # both still drawn by a session
+    with pytest.raises(Busy):
+        cache.get("c", lambda: block(400), need=400, timeout=0.05)
+    assert cache.live == 800 and len(cache) == 0  # evicted, but held: nothing freed
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(
+        cache.get("c", lambda: block(400), need=400, timeout=10)))
+    waiter.start()
+    threading.Event().wait(0.2)
+    assert not got  # still waiting for memory to be let go
+    held.pop()  # a session moves on
+    waiter.join(10)
+    assert got and got[0].nbytes == 400 and cache.live == 800
 
 
 def test_two_threads_inserting_never_exceed_the_budget_and_compute_a_key_once():
@@ -416,3 +460,40 @@ def test_gradients_view_leaves_out_a_cell_past_the_per_run_budget_naming_bytes()
     assert len(heavy) == 1 and heavy[0].startswith("LSTM: left out")
     assert format_bytes(peaks["lstm"]) in heavy[0] and format_bytes(run_budget()) in heavy[0]
     assert at.get("plotly_chart")  # the vanilla RNN and the GRU are still diagnosed
+
+
+class Box:
+    """An object holding an array, as a training run holds its model's."""
+
+    def __init__(self, a):
+        self.a = a
+
+
+def test_a_held_value_counts_until_let_go_and_waits_for_room():
+    """A training run lives in its session, not in the cache: `hold` counts it beside the
+    cached runs (evicting them to make room) and lets its bytes go with the run."""
+    cache = RunCache(budget=1000, clock=FakeClock())
+    cache.get("a", lambda: block(600))
+    run = Box(block(600))
+    cache.hold(run)  # the cached entry is evicted to make room (nobody else holds it)
+    assert len(cache) == 0 and cache.live == 600
+    with pytest.raises(Busy):
+        cache.hold(Box(block(600)), timeout=0.05)  # the first run is still held: no room
+    del run
+    assert cache.live == 0
+
+
+def test_a_training_run_is_counted_with_the_cached_runs(monkeypatch):
+    """The Training page's run (its model, data and evaluation) is counted in the shared
+    budget while the session has it (its size when made: training adds the last batch's caches,
+    which the memory model's training_bytes counts, not this)."""
+    from ui import compute_train
+    from ui.runs import RUNS
+
+    RUNS.clear()
+    at = new_app()
+    at.switch_page("pages/6_training.py").run()
+    check_no_exception(at)
+    run = at.session_state[compute_train.RUN_KEY]
+    # counted as the run was made; the page's evaluation since then adds a few percent
+    assert 0.9 * held_bytes(run) <= RUNS.alive_bytes <= held_bytes(run)

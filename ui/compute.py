@@ -204,7 +204,7 @@ def run_model(cfg: Config, upload: np.ndarray | None = None,
     frozen key)."""
     csv = cfg.source == "csv"
     use_weights = weights if cfg.weights else None
-    peak = run_estimate(cfg, *data_shape(cfg, upload if csv else None)).peak
+    estimate = run_estimate(cfg, *data_shape(cfg, upload if csv else None))
     return cached("run", (cfg, cfg.upload if csv else ""),
                   lambda: compute_run(cfg, upload if csv else None, use_weights, samples=1),
-                  peak)
+                  estimate)

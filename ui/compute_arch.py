@@ -247,12 +247,12 @@ def arch_run(cfg: Config, s: ArchSettings, upload=None) -> ArchRun:
     csv = cfg.source == "csv"
     T, D = data_shape(cfg, upload if csv else None)
     context, _, score = CONTEXT_MODES[s.context]
-    peak = memory.arch_bytes(s.arch, T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers,
+    estimate = memory.arch_bytes(s.arch, T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers,
                              cfg.num_directions, cfg.output_size, M=s.M,
                              attention=score if context == "attention" else None,
-                             shared_input=cfg.source in DATA_SOURCES).peak
+                             shared_input=cfg.source in DATA_SOURCES)
     return memory_guarded(cached, "arch", (cfg, s, cfg.upload if csv else ""),
-                          lambda: compute_arch(cfg, s, upload if csv else None), peak)
+                          lambda: compute_arch(cfg, s, upload if csv else None), estimate)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -98,6 +98,11 @@ class CellResult:
     total_after: float
 
 
+class CellResults(dict):
+    """{cell: CellResult}: a dict that a weak reference can follow (`ui.runs` counts an evicted
+    entry until the sessions drawing it let go)."""
+
+
 def make_target(kind: str, gs: GradSettings, x: np.ndarray, O: int) -> np.ndarray:
     """The loss's target: the chosen class (at the last step or every step), or for "mse" the
     next input step (its first O features; zeros past the end and past D): next-value
@@ -162,7 +167,7 @@ def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0
     x, _, _ = make_input(cfg, upload)
     T, B, D = x.shape
     target = make_target(gs.loss, gs, x, cfg.output_size)
-    out = {}
+    out = CellResults()
     for cell in CELLS:
         if not diagnosable(cfg, cell, T, D):
             continue
@@ -213,14 +218,14 @@ def gradient_runs(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
     csv = cfg.source == "csv"
     use_weights = weights if cfg.weights else None
     T, D = data_shape(cfg, upload if csv else None)
-    peak = memory.gradient_bytes(
+    estimate = memory.gradient_bytes(
         T, cfg.batch_size, D, cfg.hidden_size, cfg.num_layers, cfg.num_directions,
         cfg.output_size, cells=tuple(c for c in CELLS if diagnosable(cfg, c, T, D)),
-        shared_input=cfg.source in DATA_SOURCES).peak
+        shared_input=cfg.source in DATA_SOURCES)
     return memory_guarded(
         cached, "gradients", (cfg, gs, layer, direction, cfg.upload if csv else ""),
         lambda: compute_gradients(cfg, gs, upload if csv else None, layer, direction,
-                                  use_weights, slim=True), peak)
+                                  use_weights, slim=True), estimate)
 
 
 CHECK_ENTRIES = 8  # entries of each tensor the full gradient check perturbs

@@ -23,6 +23,9 @@ from rnn_core import train as tr
 from rnn_core import work
 from rnn_core.seq2seq import CONTEXT_MENU
 
+from .compute_page import memory_guarded
+from .runs import RUNS
+
 RUN_KEY = "training_run"
 SLICE = 0.4  # seconds of training per tick of the fragment
 TICK = 0.45  # the fragment's run_every: a redraw a little over twice a second
@@ -180,6 +183,7 @@ def get_run(settings: Settings) -> tuple[TrainRun, bool]:
     if run is None or (run.step == 0 and not run.running
                        and run.settings.key() != settings.key()):
         run = TrainRun(settings)
+        memory_guarded(RUNS.hold, run)  # counted with the cached runs while the session has it
         ss[RUN_KEY] = run
     if run.settings.steps != settings.steps:
         run.settings = replace(run.settings, steps=settings.steps)

@@ -17,15 +17,17 @@ makers (read-only arrays, frozen dataclasses, mapping proxies); the store never 
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from rnn_core.memory import held_bytes
 
-from .inflight import POOL
+from .inflight import POOL, Busy
 
 MB = 1 << 20
 CACHE_BUDGET_MB = 1024  # every cached run together; RNNX_CACHE_BUDGET_MB overrides it
@@ -45,31 +47,58 @@ def _env_number(name: str, default: float) -> float:
 class RunCache:
     """A least-recently-used map of frozen runs, bounded by total bytes, count and idle time.
 
-    budget: total bytes of the values kept; max_entries: values kept; ttl: seconds an entry
-    stays after it was last asked for; clock: seconds, monotonic (a test passes a fake one).
-    A value larger than the whole budget is returned but not kept.
+    budget: total bytes of the values kept, plus those evicted but still held elsewhere;
+    max_entries: values kept; ttl: seconds an entry stays after it was last asked for; clock:
+    seconds, monotonic (a test passes a fake one). A value larger than the whole budget is
+    returned but not kept.
+
+    Why evicted values still count: a session holds the run its page drew (its fragments and
+    download buttons refer to it, also for a while after its tab closed), so evicting an entry
+    frees nothing until those sessions let go. A weak reference follows each evicted value
+    (`alive`); a session asking for its key again gets it back instead of a second copy, and a
+    miss whose estimate (`need`) does not fit beside what is kept and still alive evicts the
+    oldest entries, then waits for memory to be let go, and after `timeout` seconds raises
+    `Busy`.
     """
 
     def __init__(self, budget: int, max_entries: int = CACHE_ENTRIES, ttl: float = CACHE_TTL_S,
                  clock: Callable[[], float] = time.monotonic):
         self.budget, self.max_entries, self.ttl, self.clock = int(budget), max_entries, ttl, clock
-        self._lock = threading.Lock()
+        # re-entrant: a weak reference's callback can run inside a locked section, when the
+        # eviction there drops the last reference to a value
+        self._cond = threading.Condition(threading.RLock())
         self._entries: OrderedDict = OrderedDict()  # key -> (value, bytes, last use)
         self._computing: dict = {}  # key -> the lock its first caller holds while computing
+        self._alive: dict = {}  # token -> (key, weak reference, bytes) of evicted values
+        self._tokens = itertools.count()
         self.total = 0  # bytes of the values kept
+        self.alive_bytes = 0  # bytes of the values evicted (or never kept) and still held
 
-    def get(self, key: Hashable, compute: Callable[[], object]):
-        """The value for `key`, computed by `compute()` when absent or expired."""
+    @property
+    def live(self) -> int:
+        """Bytes of every value made here that is still in memory."""
+        return self.total + self.alive_bytes
+
+    def get(self, key: Hashable, compute: Callable[[], object], need: int = 0,
+            timeout: float = 60.0):
+        """The value for `key`, computed by `compute()` when absent or expired; `need`: the
+        bytes it will keep (an estimate), room made for before it is computed."""
+        need = min(max(int(need), 0), self.budget)
+        start = time.monotonic()
         while True:
-            with self._lock:
+            with self._cond:
                 self._expire()
                 hit = self._entries.get(key)
                 if hit is not None:
                     self._entries[key] = (hit[0], hit[1], self.clock())
                     self._entries.move_to_end(key)
                     return hit[0]
+                value = self._adopt(key)
+                if value is not None:
+                    return value
                 pending = self._computing.get(key)
                 if pending is None:
+                    self._make_room(need, timeout - (time.monotonic() - start))
                     mine = self._computing[key] = threading.Lock()
                     mine.acquire()
                     break
@@ -80,19 +109,74 @@ class RunCache:
             self._put(key, value)
             return value
         finally:
-            with self._lock:
+            with self._cond:
                 del self._computing[key]
             mine.release()
 
+    def _adopt(self, key):
+        """An evicted value of `key` that a session still holds, kept again; or None."""
+        for token, (k, ref, size) in list(self._alive.items()):
+            value = ref() if k == key else None
+            if value is not None:
+                del self._alive[token]
+                self.alive_bytes -= size
+                self._keep(key, value, size)
+                return value
+        return None
+
+    def _make_room(self, need: int, timeout: float) -> None:
+        while self.live + need > self.budget:
+            if self._entries:
+                self._evict_oldest()
+                continue
+            if timeout <= 0:
+                raise Busy(need, self.budget, 0.0)
+            began = time.monotonic()
+            self._cond.wait(min(timeout, 1.0))
+            timeout -= time.monotonic() - began
+
+    def hold(self, value, timeout: float = 60.0) -> None:
+        """Count `value`, made outside the cache and held by one session (a training run),
+        until it is let go: room is made for it first (the oldest entries evicted, then a wait
+        for memory to be let go), and `Busy` is raised when none comes within `timeout`."""
+        size = held_bytes(value)
+        with self._cond:
+            self._make_room(min(size, self.budget), timeout)
+            self._follow(None, value, size)
+
     def _put(self, key, value) -> None:
         size = held_bytes(value)
-        with self._lock:
+        with self._cond:
             if size > self.budget:
+                self._follow(key, value, size)
                 return
-            self._entries[key] = (value, size, self.clock())
-            self.total += size
-            while self.total > self.budget or len(self._entries) > self.max_entries:
-                self._evict_oldest()
+            self._keep(key, value, size)
+
+    def _keep(self, key, value, size: int) -> None:
+        self._entries[key] = (value, size, self.clock())
+        self.total += size
+        while self._entries and (self.live > self.budget
+                                 or len(self._entries) > self.max_entries):
+            if next(iter(self._entries)) == key and len(self._entries) == 1:
+                break  # the value just kept stays: it is in use by its caller
+            self._evict_oldest()
+
+    def _follow(self, key, value, size: int) -> None:
+        """Count `value` until it is let go (values that cannot be followed count as freed)."""
+        token = next(self._tokens)
+        try:
+            ref = weakref.ref(value, lambda _ref, t=token: self._dead(t))
+        except TypeError:
+            return
+        self._alive[token] = (key, ref, size)
+        self.alive_bytes += size
+
+    def _dead(self, token) -> None:
+        with self._cond:
+            gone = self._alive.pop(token, None)
+            if gone is not None:
+                self.alive_bytes -= gone[2]
+            self._cond.notify_all()
 
     def _expire(self) -> None:
         now = self.clock()
@@ -103,30 +187,37 @@ class RunCache:
             self._evict_oldest()
 
     def _evict_oldest(self) -> None:
-        _, (_, size, _) = self._entries.popitem(last=False)
+        key, (value, size, _) = self._entries.popitem(last=False)
         self.total -= size
+        self._follow(key, value, size)
+        del value  # the last reference, unless a session holds it: then its callback waits
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._cond:
             return len(self._entries)
 
     def clear(self) -> None:
-        with self._lock:
+        with self._cond:
             self._entries.clear()
-            self.total = 0
+            self._alive.clear()
+            self.total = self.alive_bytes = 0
+            self._cond.notify_all()
 
 
 RUNS = RunCache(int(_env_number("RNNX_CACHE_BUDGET_MB", CACHE_BUDGET_MB) * MB),
                 ttl=_env_number("RNNX_CACHE_TTL_S", CACHE_TTL_S))
 
 
-def cached(namespace: str, key: tuple, compute: Callable[[], object], peak: int = 0):
-    """`compute()`'s value, shared by every session under (namespace, key). A miss first takes
-    `peak` bytes (the computation's estimated peak, rnn_core.memory) from the in-flight pool
-    (`ui.inflight.POOL`), so the runs being made at once stay within it; raises
-    `ui.inflight.Busy` when the pool stays short."""
+def cached(namespace: str, key: tuple, compute: Callable[[], object], estimate=None):
+    """`compute()`'s value, shared by every session under (namespace, key). `estimate`: the
+    computation's `rnn_core.memory.Estimate`: a miss makes room for its kept bytes in the cache
+    and takes its peak from the in-flight pool (`ui.inflight.POOL`) while it computes, so the
+    runs in memory and those being made stay within their budgets. Raises `ui.inflight.Busy`
+    when either stays short."""
+    need, peak = (estimate.kept, estimate.peak) if estimate is not None else (0, 0)
+
     def bounded():
         with POOL.take(peak):
             return compute()
 
-    return RUNS.get((namespace,) + tuple(key), bounded)
+    return RUNS.get((namespace,) + tuple(key), bounded, need)
