@@ -317,8 +317,9 @@ def main_play(args) -> None:
 
 VIEWS = ("recurrence", "gradients", "data_flow", "architectures", "encoder_decoder", "training")
 VOCAB = "".join(chr(0x4E00 + k) for k in range(1000))  # 1000 distinct characters: D = 1000
-# Large configurations the app accepts today (T·B·H·L·K within ui.config.MAX_STATES), each
-# heavy in its own way; the seed makes every learner's every link a configuration of its own.
+# Large configurations, each heavy in its own way (some past the per-run budget: the app then
+# falls back to the default sizes with a warning, which is part of what this measures); the
+# seed makes every learner's every link a configuration of its own.
 LARGE = (
     {"hidden": 1, "T": 2000, "in": 512, "batch": 64, "bidir": 1},  # wide input, long
     {"hidden": 1024, "T": 1900},  # the widest hidden state, long
