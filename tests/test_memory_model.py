@@ -497,3 +497,28 @@ def test_a_training_run_is_counted_with_the_cached_runs(monkeypatch):
     run = at.session_state[compute_train.RUN_KEY]
     # counted as the run was made; the page's evaluation since then adds a few percent
     assert 0.9 * held_bytes(run) <= RUNS.alive_bytes <= held_bytes(run)
+
+
+def test_misses_computed_at_once_reserve_their_estimates():
+    """Two sessions missing at the same moment cannot both take the one room left: the second
+    waits until the first's value is in and the room it needs is free again."""
+    cache = RunCache(budget=1000, clock=FakeClock())
+    inside, release, got = threading.Event(), threading.Event(), []
+
+    def slow():
+        inside.set()
+        release.wait(10)
+        return block(600)
+
+    first = threading.Thread(target=lambda: got.append(cache.get("a", slow, need=600)))
+    first.start()
+    assert inside.wait(10)
+    assert cache.reserved == 600 and cache.live == 600
+    with pytest.raises(Busy):  # 600 promised to the first: no room for another 600
+        cache.get("b", lambda: block(600), need=600, timeout=0.05)
+    release.set()
+    first.join(10)
+    assert cache.reserved == 0 and cache.live == 600
+    got.clear()  # the first session moves on: only the cache holds a now
+    cache.get("b", lambda: block(600), need=600, timeout=5)  # a is evicted to make room
+    assert cache.live <= 1000

@@ -73,11 +73,12 @@ class RunCache:
         self._tokens = itertools.count()
         self.total = 0  # bytes of the values kept
         self.alive_bytes = 0  # bytes of the values evicted (or never kept) and still held
+        self.reserved = 0  # bytes promised to the misses being computed (their estimates)
 
     @property
     def live(self) -> int:
-        """Bytes of every value made here that is still in memory."""
-        return self.total + self.alive_bytes
+        """Bytes of every value made here that is still in memory, and those being made."""
+        return self.total + self.alive_bytes + self.reserved
 
     def get(self, key: Hashable, compute: Callable[[], object], need: int = 0,
             timeout: float = 60.0):
@@ -99,6 +100,7 @@ class RunCache:
                 pending = self._computing.get(key)
                 if pending is None:
                     self._make_room(need, timeout - (time.monotonic() - start))
+                    self.reserved += need  # misses computed at once cannot share one room
                     mine = self._computing[key] = threading.Lock()
                     mine.acquire()
                     break
@@ -106,11 +108,14 @@ class RunCache:
                 pass
         try:
             value = compute()
-            self._put(key, value)
+            self._put(key, value, need)
+            need = 0
             return value
         finally:
             with self._cond:
+                self.reserved -= need
                 del self._computing[key]
+                self._cond.notify_all()
             mine.release()
 
     def _adopt(self, key):
@@ -144,9 +149,10 @@ class RunCache:
             self._make_room(min(size, self.budget), timeout)
             self._follow(None, value, size)
 
-    def _put(self, key, value) -> None:
+    def _put(self, key, value, reserved: int = 0) -> None:
         size = held_bytes(value)
         with self._cond:
+            self.reserved -= reserved  # the value itself now stands for its estimate
             if size > self.budget:
                 self._follow(key, value, size)
                 return
@@ -200,7 +206,7 @@ class RunCache:
         with self._cond:
             self._entries.clear()
             self._alive.clear()
-            self.total = self.alive_bytes = 0
+            self.total = self.alive_bytes = 0  # misses in flight still hold their reservations
             self._cond.notify_all()
 
 
