@@ -30,7 +30,10 @@ from rnn_core.memory import held_bytes
 from .inflight import POOL, Busy
 
 MB = 1 << 20
-CACHE_BUDGET_MB = 1024  # every cached run together; RNNX_CACHE_BUDGET_MB overrides it
+# Every run in memory together (kept, or still drawn by a session); RNNX_CACHE_BUDGET_MB
+# overrides it. With the in-flight pool (ui.inflight, 512 MB) and the process itself, a server
+# stays under 2 GB (benchmarks/bench_load.py --mode memory: 30 learners, 1.55 GB at its peak).
+CACHE_BUDGET_MB = 768
 CACHE_ENTRIES = 64  # at most this many runs, whatever their size
 CACHE_TTL_S = 900.0  # a run nobody asked for in 15 minutes is dropped; RNNX_CACHE_TTL_S
 
