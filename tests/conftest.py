@@ -60,3 +60,34 @@ def browser_or_skip() -> None:
 @pytest.fixture(scope="session")
 def torch():
     return torch_or_skip()
+
+
+# -- the browser tests' fixtures (tests/test_browser*.py) --------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, one per test module (skips without it, see
+    browser_or_skip)."""
+    browser_or_skip()
+    from browser_util import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a context of its own; the test fails on any console or page error."""
+    from browser_util import TIMEOUT_MS, VIEWPORT, ConsoleLog
+
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    log = ConsoleLog()
+    log.attach(pg)
+    yield pg
+    context.close()
+    assert not log.errors, "errors in the browser console:\n" + "\n".join(log.errors)

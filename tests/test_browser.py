@@ -22,16 +22,12 @@ from pathlib import Path
 import pytest
 from browser_util import (
     CHART,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ERROR,
     EXCEPTION,
     INFO,
     SIDEBAR,
-    TIMEOUT_MS,
     VIEWPORT,
     WARNING,
-    ConsoleLog,
     open_page,
     query,
     start_server,
@@ -108,28 +104,6 @@ def fresh_base():
         srv.log.unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A page in a context of its own; the test fails on any console or page error."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    log = ConsoleLog()
-    log.attach(pg)
-    yield pg
-    context.close()
-    assert not log.errors, "errors in the browser console:\n" + "\n".join(log.errors)
 
 
 # ---------------------------------------------------------------------------------------------

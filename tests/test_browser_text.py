@@ -13,13 +13,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from browser_util import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EXCEPTION,
-    TIMEOUT_MS,
-    VIEWPORT,
     WARNING,
-    ConsoleLog,
     open_page,
     start_server,
     texts,
@@ -52,28 +47,6 @@ def base(server):
     assert "Traceback" not in new, f"the server logged an exception:\n{new[-4000:]}"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A page in a context of its own; the test fails on any console or page error."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    log = ConsoleLog()
-    log.attach(pg)
-    yield pg
-    context.close()
-    assert not log.errors, "errors in the browser console:\n" + "\n".join(log.errors)
 
 
 def test_a_hostile_link_shows_its_values_as_text_with_no_link_or_image(page, base):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ui.inflight import BytePool, Busy
+from ui.inflight import Busy, BytePool
 
 
 def test_take_holds_the_bytes_and_gives_them_back():

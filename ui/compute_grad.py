@@ -160,10 +160,10 @@ def _finite(a: np.ndarray) -> np.ndarray:
 def compute_gradients(cfg: Config, gs: GradSettings, upload=None, layer: int = 0,
                       direction: int = 0, weights: dict | None = None,
                       slim: bool = False) -> dict[str, CellResult]:
-    """BPTT of each cell that is `diagnosable` on the configuration's sequence (uncached). slim: keep
-    only what the view draws (the cached runs): no step Jacobians (T, S, S) (their norms and
-    singular values stay), no gradient arrays (their norms stay in `norms`), dL/dh of sample 0
-    only; `rnn_core.memory.gradient_bytes` counts both forms."""
+    """BPTT of each cell that is `diagnosable` on the configuration's sequence (uncached).
+    slim: keep only what the view draws (the cached runs): no step Jacobians (T, S, S) (their
+    norms and singular values stay), no gradient arrays (their norms stay in `norms`), dL/dh of
+    sample 0 only; `rnn_core.memory.gradient_bytes` counts both forms."""
     x, _, _ = make_input(cfg, upload)
     T, B, D = x.shape
     target = make_target(gs.loss, gs, x, cfg.output_size)
@@ -280,7 +280,8 @@ def _gradient_check(cfg: Config, gs: GradSettings, cell: str, upload_key: str, _
     h0 = make_h0(cfg, B)
     state0 = (h0, np.zeros_like(h0)) if cell == "lstm" else h0
     some = plan.tensors if len(plan.tensors) < plan.n_tensors else None
-    with POOL.take(check_peak(cfg, cell, T, B, D, max_entries)), np.errstate(over="ignore", invalid="ignore"):
+    peak = check_peak(cfg, cell, T, B, D, max_entries)
+    with POOL.take(peak), np.errstate(over="ignore", invalid="ignore"):
         errors = rnn_core.check_rnn_gradients(model, x, state0, seed=cfg.seed,
                                               max_entries=plan.entries, steps=plan.steps,
                                               batch=plan.batch, tensors=some)

@@ -641,8 +641,14 @@ def _merge() -> None:
     """Each later view keeps its strings beside the table in a module of its own; they are
     merged here, so STRINGS stays the one table the app and the tests read. A key defined twice
     is an error."""
-    from . import (i18n_architectures, i18n_bring_your_own, i18n_memory, i18n_training,
-                   i18n_uploads, i18n_work)
+    from . import (
+        i18n_architectures,
+        i18n_bring_your_own,
+        i18n_memory,
+        i18n_training,
+        i18n_uploads,
+        i18n_work,
+    )
 
     for part in (i18n_architectures, i18n_training, i18n_bring_your_own, i18n_memory,
                  i18n_uploads, i18n_work):
