@@ -64,6 +64,32 @@ def torch():
 
 # -- the browser tests' fixtures (tests/test_browser*.py) --------------------------------------
 
+def server_clean(server, mark: int) -> None:
+    """Fail if the server logged a traceback after `mark` characters of its log."""
+    new = server.log_text()[mark:]
+    assert "Traceback" not in new, f"the server logged an exception:\n{new[-4000:]}"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app served on a free port, one per test module."""
+    browser_or_skip()
+    from browser_util import start_server
+
+    srv = start_server()
+    yield srv
+    srv.stop()
+    srv.log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def base(server):
+    """The module server's base URL; the test fails if the server logs a traceback meanwhile."""
+    mark = len(server.log_text())
+    yield server.url
+    server_clean(server, mark)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium under Playwright, one per test module (skips without it, see

@@ -36,7 +36,7 @@ from browser_util import (
     wait_idle,
     wait_query,
 )
-from conftest import browser_or_skip
+from conftest import browser_or_skip, server_clean
 
 from ui.frame import PAGES as APP_PAGES
 from ui.i18n import STRINGS
@@ -69,26 +69,6 @@ def tab_title(path: str, lang: str) -> str:
 # fixtures
 # ---------------------------------------------------------------------------------------------
 
-def _server_clean(server, mark: int) -> None:
-    new = server.log_text()[mark:]
-    assert "Traceback" not in new, f"the server logged an exception:\n{new[-4000:]}"
-
-
-@pytest.fixture(scope="module")
-def server():
-    browser_or_skip()
-    srv = start_server()
-    yield srv
-    srv.stop()
-    srv.log.unlink(missing_ok=True)
-
-
-@pytest.fixture
-def base(server):
-    """The module server's base URL; the test fails if the server logs a traceback meanwhile."""
-    mark = len(server.log_text())
-    yield server.url
-    _server_clean(server, mark)
 
 
 @pytest.fixture
@@ -98,7 +78,7 @@ def fresh_base():
     srv = start_server()
     yield srv.url
     try:
-        _server_clean(srv, 0)
+        server_clean(srv, 0)
     finally:
         srv.stop()
         srv.log.unlink(missing_ok=True)

@@ -16,10 +16,8 @@ from browser_util import (
     EXCEPTION,
     WARNING,
     open_page,
-    start_server,
     texts,
 )
-from conftest import browser_or_skip
 
 pytestmark = pytest.mark.browser
 
@@ -29,22 +27,6 @@ HOSTILE = {"hidden": "https://evil.example/sign-in", "lang": "www.evil.example",
            "act": "[Sign in](http://evil.example/login)"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    browser_or_skip()
-    srv = start_server()
-    yield srv
-    srv.stop()
-    srv.log.unlink(missing_ok=True)
-
-
-@pytest.fixture
-def base(server):
-    """The module server's base URL; the test fails if the server logs a traceback meanwhile."""
-    mark = len(server.log_text())
-    yield server.url
-    new = server.log_text()[mark:]
-    assert "Traceback" not in new, f"the server logged an exception:\n{new[-4000:]}"
 
 
 

@@ -144,16 +144,24 @@ class Unpacked:
         return self
 
 
-def refused(data: bytes) -> tuple[DataError, int]:
-    """(the DataError, peak bytes traced) of parsing `data`, which must be refused."""
+def traced(fn):
+    """(fn(), the peak bytes traced while it ran)."""
     tracemalloc.start()
     try:
-        with pytest.raises(DataError) as info:
-            parse_weights_npz(data)
-        _, peak = tracemalloc.get_traced_memory()
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return info.value, peak
+
+
+def refused(data: bytes) -> tuple[DataError, int]:
+    """(the DataError, peak bytes traced) of parsing `data`, which must be refused."""
+    def parse():
+        with pytest.raises(DataError) as info:
+            parse_weights_npz(data)
+        return info.value
+
+    return traced(parse)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,12 +304,7 @@ def test_a_lie_with_a_matching_crc_yields_only_the_declared_array(understated, m
     data, honest = understated
     lying = patch_entry(data, file_size=honest, crc=zlib.crc32(npy(SMALL)))
     unpacked = Unpacked().install(monkeypatch)
-    tracemalloc.start()
-    try:
-        state = parse_weights_npz(lying)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    state, peak = traced(lambda: parse_weights_npz(lying))
     np.testing.assert_array_equal(state["weight_ih_l0"], SMALL)
     assert unpacked.bytes < 64 * 1024 and peak < SMALL_PEAK
 
@@ -423,12 +426,7 @@ def test_a_directory_of_thousands_of_entries_is_refused_before_zipfile_parses_it
     data = _many_entries(20_000)
     err, peak = refused(data)
     assert err.key == "wt.too_many" and err.params["count"] == 20_000
-    tracemalloc.start()
-    try:
-        zipfile.ZipFile(io.BytesIO(data)).infolist()
-        _, zipfile_peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    _, zipfile_peak = traced(lambda: zipfile.ZipFile(io.BytesIO(data)).infolist())
     assert peak < zipfile_peak / 10, (peak, zipfile_peak)
 
 
@@ -493,12 +491,7 @@ def test_a_float64_array_is_read_once_not_copied():
     two 8 MB arrays at once)."""
     w = np.random.default_rng(3).normal(size=(1024, 1024))
     data = savez(weight_ih_l0=np.ones((1024, 1)), weight_hh_l0=w)
-    tracemalloc.start()
-    try:
-        state = parse_weights_npz(data)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    state, peak = traced(lambda: parse_weights_npz(data))
     np.testing.assert_array_equal(state["weight_hh_l0"], w)
     assert peak < 1.5 * w.nbytes, (peak, w.nbytes)
 
