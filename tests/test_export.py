@@ -19,7 +19,7 @@ from hypothesis import strategies as hs
 from ui import export_data as ex
 from ui.compute import compute_run
 from ui.compute_grad import GradSettings, compute_gradients
-from ui.config import DEFAULT, FIELDS, SOURCES, Config, ConfigError, within_budget
+from ui.config import DEFAULT, FIELDS, SOURCES, Config, ConfigError, data_steps, within_budget
 from ui.i18n import STRINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +142,7 @@ def configs(draw):
               if f.name not in ex.NOT_IN_FILE}
     values["impulse_step"] = min(values["impulse_step"], values["seq_len"] - 1)
     cfg = Config(**values)
-    T = len(cfg.text) if cfg.source == "text" else cfg.seq_len
+    T = data_steps(cfg)  # as the app counts it: an empty text runs one step
     if within_budget(cfg, T)[1] is not None:  # the file would be refused: shrink the run
         cfg = replace(cfg, batch_size=1, num_layers=1, bidirectional=False)
     assume(within_budget(cfg, T)[1] is None)
